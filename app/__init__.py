@@ -1,0 +1,1 @@
+"""HPH Tracker: improvement measurement for the HPH home-care pathway."""

@@ -1,0 +1,1 @@
+"""The audit log: who read or wrote which patient's data."""

@@ -1,0 +1,305 @@
+"""Compute a chart: phases, baseline, centre line, limits, run rules, sigma signals, findings.
+
+Conventions (MEASUREMENT.md §3, matching qicharts2 0.8):
+
+- Points are numbered from 1 in time order; gaps (missing numerator, zero or missing
+  denominator where one is needed) keep their number and their place.
+- ``part_ends`` are the numbers of the last point of every phase but the last (qicharts2's
+  ``part=12``: the first phase is points 1-12). A per-point ``part`` label starts a new
+  phase wherever it changes. Both may be used together.
+- ``freeze`` makes the first N points of the series the baseline of the *first* phase; later
+  phases use all their points. The runs analysis always covers every point of a phase.
+- Excluded and incomplete points are drawn but left out of the centre line, the limits and
+  the run rules. An excluded point outside the limits still shows a sigma signal (as in
+  qicharts2); an incomplete one does not, its value is provisional. Moving ranges of the I
+  chart skip over excluded points but never span a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from app.charts import findings as text
+from app.charts.ihi import analyse_ihi
+from app.charts.limits import (
+    NO_LIMITS,
+    BaselinePoint,
+    Limits,
+    average_moving_range,
+    centre_line,
+    control_limits,
+    outside_limits,
+)
+from app.charts.models import (
+    SPC_CHARTS,
+    ChartResult,
+    ChartType,
+    Finding,
+    PartResult,
+    PointResult,
+    RuleSet,
+    SeriesPoint,
+)
+from app.charts.runs import MIN_USEFUL_POINTS, ON_LINE, analyse_runs, side_of
+
+CHART_TYPES: tuple[ChartType, ...] = ("run", "p", "u", "c", "i")
+RULE_SETS: tuple[RuleSet, ...] = ("anhoej", "ihi")
+
+
+def point_value(chart: str, point: SeriesPoint) -> float | None:
+    """Return the plotted value of a point (before ``multiply``), or None for a gap."""
+    if point.numerator is None:
+        return None
+    if point.denominator is None:
+        return None if chart in ("p", "u") else point.numerator
+    if point.denominator == 0:
+        return None
+    return point.numerator / point.denominator
+
+
+def part_numbers(points: Sequence[SeriesPoint], part_ends: Iterable[int]) -> list[int]:
+    """Return the phase number (from 1) of every point, from break points and labels."""
+    ends = set(part_ends)
+    numbers: list[int] = []
+    current = 1
+    label = points[0].part if points else None
+    for number, point in enumerate(points, start=1):
+        starts_new = number - 1 in ends or (point.part is not None and point.part != label)
+        if number > 1 and starts_new:
+            current += 1
+        if point.part is not None:
+            label = point.part
+        numbers.append(current)
+    return numbers
+
+
+@dataclass
+class _Point:
+    """Working state of one point while its phase is computed."""
+
+    number: int
+    source: SeriesPoint
+    value: float | None
+    part: int
+    baseline: bool
+    excluded: bool
+    limits: Limits = NO_LIMITS
+    sigma_signal: bool = False
+
+    @property
+    def included(self) -> bool:
+        """Return whether the point counts for the centre line, limits and rules."""
+        return not self.excluded and not self.source.incomplete
+
+
+def compute_chart(
+    points: Sequence[SeriesPoint],
+    *,
+    chart: ChartType = "run",
+    rules: RuleSet = "anhoej",
+    freeze: int | None = None,
+    part_ends: Iterable[int] = (),
+    exclude: Iterable[int] = (),
+    astronomical: Iterable[int] = (),
+    multiply: float = 1.0,
+    screen_moving_ranges: bool = True,
+) -> ChartResult:
+    """Compute a run or SPC chart with its run rules and findings; never fails on short data."""
+    if chart not in CHART_TYPES:
+        raise ValueError(f"unknown chart type: {chart!r}")
+    if rules not in RULE_SETS:
+        raise ValueError(f"unknown rule set: {rules!r}")
+    if freeze is not None and freeze < 1:
+        raise ValueError("freeze must be at least 1")
+    if multiply <= 0:
+        raise ValueError("multiply must be positive")
+    excluded = set(exclude)
+    parts = part_numbers(points, part_ends)
+    work = [
+        _Point(
+            number=number,
+            source=point,
+            value=point_value(chart, point),
+            part=parts[number - 1],
+            baseline=freeze is None or parts[number - 1] > 1 or number <= freeze,
+            excluded=point.excluded or number in excluded,
+        )
+        for number, point in enumerate(points, start=1)
+    ]
+    marked = set(astronomical)
+    part_results = []
+    runs_signals: dict[int, bool | None] = {}
+    for part in sorted(set(parts)):
+        members = [point for point in work if point.part == part]
+        result = _compute_part(
+            part,
+            members,
+            chart=chart,
+            rules=rules,
+            astronomical=[point.number for point in members if point.number in marked],
+            screen=screen_moving_ranges,
+        )
+        part_results.append(result)
+        runs_signals[part] = result.runs_signal
+    return ChartResult(
+        chart=chart,
+        rules=rules,
+        multiply=multiply,
+        points=_point_results(work, part_results, runs_signals, multiply),
+        parts=[_scaled_part(result, multiply) for result in part_results],
+    )
+
+
+def _compute_part(
+    part: int,
+    members: list[_Point],
+    *,
+    chart: ChartType,
+    rules: RuleSet,
+    astronomical: list[int],
+    screen: bool,
+) -> PartResult:
+    """Compute one phase in place (limits, sigma signals) and return its summary."""
+    labels = {point.number: point.source.period for point in members}
+    baseline = [point for point in members if point.baseline and point.included]
+    centre = centre_line(
+        chart,
+        [
+            BaselinePoint(point.value, point.source.numerator, point.source.denominator)
+            for point in baseline
+        ],
+    )
+    amr = None
+    if chart == "i":
+        amr = average_moving_range([point.value for point in baseline], screen=screen)
+    for point in members:
+        point.limits = control_limits(
+            chart,
+            centre=centre,
+            denominator=point.source.denominator,
+            has_value=point.value is not None,
+            amr=amr,
+        )
+        point.sigma_signal = not point.source.incomplete and outside_limits(
+            point.value, point.limits
+        )
+
+    included = [point for point in members if point.included]
+    useful: list[tuple[int, int]] = []
+    if centre is not None:
+        sides = [(p.number, side_of(p.value, centre)) for p in included if p.value is not None]
+        useful = [(number, side) for number, side in sides if side != ON_LINE]
+    anhoej = analyse_runs(useful)
+    judged = anhoej.n_useful >= MIN_USEFUL_POINTS
+    median = chart == "run"
+
+    found: list[Finding] = []
+    runs_signal: bool | None = None
+    ihi = None
+    if centre is None:
+        found.append(text.no_data_finding(part=part))
+    elif not judged:
+        found.append(
+            text.too_few_points_finding(
+                part=part, n_useful=anhoej.n_useful, minimum=MIN_USEFUL_POINTS
+            )
+        )
+    elif rules == "anhoej":
+        runs_signal = anhoej.signal
+        found += text.anhoej_findings(part=part, analysis=anhoej, median=median, labels=labels)
+    else:
+        ihi = analyse_ihi(
+            runs=anhoej.runs,
+            values=[(p.number, p.value) for p in included if p.value is not None],
+            judge_runs=True,
+        )
+        runs_signal = ihi.signal
+        found += text.ihi_findings(part=part, analysis=ihi, median=median, labels=labels)
+    if chart in SPC_CHARTS and centre is not None:
+        above = [p.number for p in members if p.sigma_signal and _above_upper(p)]
+        below = [p.number for p in members if p.sigma_signal and not _above_upper(p)]
+        found += text.sigma_findings(part=part, above=above, below=below, labels=labels)
+    if astronomical:
+        found.append(text.astronomical_finding(part=part, numbers=astronomical, labels=labels))
+    window = [point.number for point in members if point.baseline]
+    found += text.note_findings(
+        part=part,
+        frozen=window if len(window) < len(members) else [],
+        excluded=[point.number for point in members if point.excluded],
+        incomplete=[point.number for point in members if point.source.incomplete],
+        labels=labels,
+    )
+    return PartResult(
+        part=part,
+        label=next((p.source.part for p in members if p.source.part is not None), None),
+        first_point=members[0].number,
+        last_point=members[-1].number,
+        centre=centre,
+        n_obs=len(included),
+        n_useful=anhoej.n_useful,
+        longest_run=anhoej.longest_run,
+        longest_run_max=anhoej.longest_run_max,
+        crossings=anhoej.crossings,
+        crossings_min=anhoej.crossings_min,
+        runs_signal=runs_signal,
+        runs=ihi.runs if ihi else None,
+        runs_lower=ihi.runs_lower if ihi else None,
+        runs_upper=ihi.runs_upper if ihi else None,
+        sigma_signals=sum(point.sigma_signal for point in members),
+        findings=found,
+    )
+
+
+def _above_upper(point: _Point) -> bool:
+    """Return whether a point lies above its upper limit (else a signal is below)."""
+    upper = point.limits.upper
+    return point.value is not None and upper is not None and point.value > upper
+
+
+def _scale(value: float | None, multiply: float) -> float | None:
+    """Multiply a value that may be missing."""
+    return None if value is None else value * multiply
+
+
+def _scaled_part(result: PartResult, multiply: float) -> PartResult:
+    """Return a phase summary with its centre line in the chart's unit."""
+    return result.model_copy(update={"centre": _scale(result.centre, multiply)})
+
+
+def _point_results(
+    work: list[_Point],
+    parts: list[PartResult],
+    runs_signals: dict[int, bool | None],
+    multiply: float,
+) -> list[PointResult]:
+    """Turn the working points into results, with the kinds of signal each belongs to."""
+    centres = {part.part: part.centre for part in parts}
+    kinds: dict[int, list] = {point.number: [] for point in work}
+    for part in parts:
+        for finding in part.findings:
+            if finding.is_signal:
+                for number in finding.points:
+                    if finding.kind not in kinds[number]:
+                        kinds[number].append(finding.kind)
+    return [
+        PointResult(
+            number=point.number,
+            period=point.source.period,
+            numerator=point.source.numerator,
+            denominator=point.source.denominator,
+            value=_scale(point.value, multiply),
+            centre=_scale(centres[point.part], multiply),
+            lower=_scale(point.limits.lower, multiply),
+            upper=_scale(point.limits.upper, multiply),
+            part=point.part,
+            baseline=point.baseline,
+            included=point.included,
+            excluded=point.excluded,
+            incomplete=point.source.incomplete,
+            sigma_signal=point.sigma_signal,
+            runs_signal=runs_signals[point.part],
+            signals=kinds[point.number],
+        )
+        for point in work
+    ]

@@ -1,0 +1,131 @@
+"""Inputs and outputs of the chart maths: plain pydantic data, no behaviour beyond lookups."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ChartType = Literal["run", "p", "u", "c", "i"]
+RuleSet = Literal["anhoej", "ihi"]
+Side = Literal["above", "below", "up", "down"]
+FindingKind = Literal[
+    # signals of non-random variation
+    "long_run",
+    "few_crossings",
+    "sigma",
+    "shift",
+    "trend",
+    "too_few_runs",
+    "too_many_runs",
+    "astronomical",
+    # plain notes
+    "no_runs_signal",
+    "no_ihi_signal",
+    "within_limits",
+    "too_few_points",
+    "no_data",
+    "frozen",
+    "excluded",
+    "incomplete",
+]
+
+SPC_CHARTS: frozenset[str] = frozenset({"p", "u", "c", "i"})
+
+
+class SeriesPoint(BaseModel):
+    """One period of a measure, in time order: a count over a denominator, or a plain value."""
+
+    model_config = ConfigDict(frozen=True)
+
+    period: str
+    numerator: float | None = None
+    denominator: float | None = None
+    part: str | None = Field(
+        default=None,
+        description="Phase label; a new phase starts where the label changes, None continues.",
+    )
+    incomplete: bool = Field(default=False, description="The period is still open.")
+    excluded: bool = Field(default=False, description="Left out of centre line, limits, rules.")
+
+
+class Finding(BaseModel):
+    """A plain-language statement about one phase, with the points it concerns."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: FindingKind
+    part: int
+    is_signal: bool
+    side: Side | None = None
+    points: list[int] = Field(default_factory=list, description="1-based point numbers.")
+    text: dict[str, str] = Field(description="The sentence per language code (nb, en).")
+
+    def text_in(self, language: str) -> str:
+        """Return the sentence in a language, falling back to English."""
+        return self.text.get(language) or self.text["en"]
+
+
+class PointResult(BaseModel):
+    """One point of the chart as drawn: value, centre line, limits and signals."""
+
+    number: int = Field(description="1-based position in the series.")
+    period: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None = Field(description="None for a gap (missing or zero denominator).")
+    centre: float | None
+    lower: float | None
+    upper: float | None
+    part: int
+    baseline: bool = Field(description="Inside the baseline window (before a frozen end).")
+    included: bool = Field(description="Neither excluded nor incomplete.")
+    excluded: bool
+    incomplete: bool
+    sigma_signal: bool
+    runs_signal: bool | None = Field(description="The phase's runs signal, as in qicharts2.")
+    signals: list[FindingKind] = Field(
+        default_factory=list, description="Kinds of the signals this point belongs to."
+    )
+
+
+class PartResult(BaseModel):
+    """One phase: its centre line, runs analysis and findings."""
+
+    part: int
+    label: str | None
+    first_point: int
+    last_point: int
+    centre: float | None
+    n_obs: int = Field(description="Points analysed: included points, gaps counted.")
+    n_useful: int = Field(description="Included points with a value, not on the centre line.")
+    longest_run: int | None
+    longest_run_max: int | None
+    crossings: int | None
+    crossings_min: int | None
+    runs_signal: bool | None = Field(
+        description="Non-random variation by the chosen rules; None with too few useful points."
+    )
+    runs: int | None = Field(default=None, description="IHI: number of runs.")
+    runs_lower: int | None = Field(default=None, description="IHI: fewer runs is a signal.")
+    runs_upper: int | None = Field(default=None, description="IHI: more runs is a signal.")
+    sigma_signals: int
+    findings: list[Finding]
+
+
+class ChartResult(BaseModel):
+    """A computed chart: one entry per input point and one per phase."""
+
+    chart: ChartType
+    rules: RuleSet
+    multiply: float
+    points: list[PointResult]
+    parts: list[PartResult]
+
+    def findings(self) -> list[Finding]:
+        """Return every phase's findings in phase order."""
+        return [finding for part in self.parts for finding in part.findings]
+
+    def findings_in(self, language: str) -> list[str]:
+        """Return every finding as a sentence in one language."""
+        return [finding.text_in(language) for finding in self.findings()]

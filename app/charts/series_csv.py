@@ -1,0 +1,205 @@
+"""Read a measure series from CSV text: ``period``, ``numerator``, ``denominator``, ``part``.
+
+Every row is checked and all problems are reported together, each naming its row (the
+header is row 1). Rows come back in period order: numerically when every period is a
+number, otherwise as text, which orders ISO labels (2026-W05, 2026-03, 2026-03-01) in time.
+Empty numerator or denominator cells are gaps. An empty ``part`` cell continues the phase
+of the row before. Other columns are ignored. The delimiter may be a comma, a semicolon or
+a tab; with a semicolon or a tab, a decimal comma is accepted (spreadsheet exports).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.charts.models import ChartType, SeriesPoint
+from app.core.i18n import current_language, gettext_in
+
+REQUIRED_COLUMNS = ("period", "numerator")
+DENOMINATOR_CHARTS = frozenset({"p", "u"})
+
+
+class SeriesFileError(ValueError):
+    """A series file with problems; ``problems`` lists them all, one sentence each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        """Keep the list of problems."""
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class _Row:
+    """One data row as read, with its row number in the file."""
+
+    row: int
+    period: str
+    numerator: float | None
+    denominator: float | None
+    part: str | None
+
+
+def _delimiter(header_line: str) -> str:
+    """Guess the delimiter from the header line."""
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def _number(cell: str, *, decimal_comma: bool) -> float:
+    """Parse a number cell, raising ValueError for anything that is not a finite number."""
+    text = cell.strip().replace(" ", "").replace("\u00a0", "")
+    if decimal_comma:
+        text = text.replace(",", ".")
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(cell)
+    return value
+
+
+def _period_key(periods: list[str]) -> dict[str, tuple[float, str]]:
+    """Return a sort key per period: numeric when all periods are numbers, else textual."""
+    try:
+        return {period: (float(period), period) for period in periods}
+    except ValueError:
+        return {period: (0.0, period) for period in periods}
+
+
+def parse_series_csv(
+    text: str, *, chart: ChartType = "run", language: str | None = None
+) -> list[SeriesPoint]:
+    """Parse and check CSV text into series points in period order, or raise SeriesFileError."""
+    lang = language or current_language()
+
+    def say(msgid: str, **fields: object) -> str:
+        """Translate one problem."""
+        return gettext_in(lang, msgid).format(**fields)
+
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise SeriesFileError([say("The file is empty.")])
+    delimiter = _delimiter(next(line for line in lines if line.strip()))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header: list[str] | None = None
+    problems: list[str] = []
+    rows: list[_Row] = []
+    first_row_of: dict[str, int] = {}
+    row_number = 0
+    for cells in reader:
+        row_number += 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        if header is None:
+            header = [cell.strip().lower() for cell in cells]
+            missing = [name for name in REQUIRED_COLUMNS if name not in header]
+            if chart in DENOMINATOR_CHARTS and "denominator" not in header:
+                missing.append("denominator")
+            if missing:
+                raise SeriesFileError(
+                    [say("Missing column: {column}.", column=name) for name in missing]
+                )
+            continue
+        record = dict(zip(header, (cell.strip() for cell in cells), strict=False))
+        row = _check_row(
+            record,
+            row=row_number,
+            chart=chart,
+            decimal_comma=delimiter != ",",
+            problems=problems,
+            say=say,
+        )
+        if row is None:
+            continue
+        if row.period in first_row_of:
+            problems.append(
+                say(
+                    "Row {row}: period {period} appears more than once (first in row {first}).",
+                    row=row.row,
+                    period=row.period,
+                    first=first_row_of[row.period],
+                )
+            )
+            continue
+        first_row_of[row.period] = row.row
+        rows.append(row)
+    if problems:
+        raise SeriesFileError(problems)
+    keys = _period_key([row.period for row in rows])
+    rows.sort(key=lambda row: keys[row.period])
+    return [
+        SeriesPoint(
+            period=row.period,
+            numerator=row.numerator,
+            denominator=row.denominator,
+            part=row.part,
+        )
+        for row in rows
+    ]
+
+
+def _check_row(
+    record: dict[str, str],
+    *,
+    row: int,
+    chart: ChartType,
+    decimal_comma: bool,
+    problems: list[str],
+    say: Callable[..., str],
+) -> _Row | None:
+    """Check one data row, adding its problems to the list; return it when it is usable."""
+    found_before = len(problems)
+    period = record.get("period", "")
+    if not period:
+        problems.append(say("Row {row}: the period is empty.", row=row))
+    counts: dict[str, float | None] = {}
+    for column in ("numerator", "denominator"):
+        cell = record.get(column, "")
+        counts[column] = None
+        if not cell:
+            continue
+        try:
+            number = _number(cell, decimal_comma=decimal_comma)
+        except ValueError:
+            problems.append(
+                say(
+                    "Row {row}: {column} is not a number: {value}.",
+                    row=row,
+                    column=column,
+                    value=cell,
+                )
+            )
+            continue
+        if number < 0:
+            problems.append(
+                say("Row {row}: {column} is negative: {value}.", row=row, column=column, value=cell)
+            )
+        counts[column] = number
+    numerator, denominator = counts["numerator"], counts["denominator"]
+    if (
+        chart == "p"
+        and numerator is not None
+        and denominator is not None
+        and numerator > denominator >= 0
+    ):
+        problems.append(
+            say(
+                "Row {row}: the numerator ({numerator}) is above the denominator ({denominator}).",
+                row=row,
+                numerator=record["numerator"],
+                denominator=record["denominator"],
+            )
+        )
+    if len(problems) > found_before:
+        return None
+    return _Row(
+        row=row,
+        period=period,
+        numerator=numerator,
+        denominator=denominator,
+        part=record.get("part") or None,
+    )

@@ -1,0 +1,86 @@
+"""Checklist instances scheduled on pathways, and the answers nurses give."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field
+
+from app.core.db import UTCDateTime
+from app.core.tables import Versioned, sql_in
+
+
+class InstanceStatus(StrEnum):
+    """Stored statuses; ``missed`` is derived from the window and never stored."""
+
+    due = "due"
+    in_progress = "in_progress"
+    completed = "completed"
+    not_applicable = "not_applicable"
+    cancelled = "cancelled"
+
+
+class ChecklistInstance(Versioned, table=True):
+    """One checklist due for one pathway, with its window and what became of it."""
+
+    __tablename__ = "checklist_instance"
+    __table_args__ = (
+        CheckConstraint(
+            sql_in("status", tuple(s.value for s in InstanceStatus)), name="status_known"
+        ),
+        CheckConstraint("window_end >= window_start", name="window_ordered"),
+        CheckConstraint(
+            "status <> 'not_applicable' OR not_applicable_reason IS NOT NULL",
+            name="not_applicable_has_reason",
+        ),
+        CheckConstraint(
+            "status <> 'completed' OR performed_at IS NOT NULL", name="completed_has_time"
+        ),
+        CheckConstraint("occurrence >= 0", name="occurrence_not_negative"),
+        UniqueConstraint("pathway_id", "definition_id", "event_id", "occurrence"),
+        Index("ix_checklist_instance_team_id_due_date", "team_id", "due_date"),
+        Index("ix_checklist_instance_team_id_status", "team_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pathway_id: int = Field(foreign_key="pathway.id", index=True, ondelete="CASCADE")
+    event_id: int | None = Field(
+        default=None, foreign_key="pathway_event.id", index=True, ondelete="SET NULL"
+    )
+    team_id: int = Field(foreign_key="team.id", ondelete="RESTRICT")
+    definition_id: str = Field(max_length=64)
+    definition_version: int
+    variant: str | None = Field(default=None, max_length=64)
+    occurrence: int = Field(default=0)
+    status: str = Field(default=InstanceStatus.due.value, max_length=20)
+    window_start: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    window_end: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # The local (Europe/Oslo) date the window ends, and its ISO-week Monday and month start,
+    # computed once in Python so that SQL on both databases groups plain dates.
+    due_date: date
+    due_week: date
+    due_month: date
+    performed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_by_id: int | None = Field(
+        default=None, foreign_key="app_user.id", ondelete="SET NULL"
+    )
+    not_applicable_reason: str | None = Field(default=None, max_length=500)
+
+
+class ChecklistAnswer(Versioned, table=True):
+    """One answer to one item of one checklist instance."""
+
+    __tablename__ = "checklist_answer"
+    __table_args__ = (UniqueConstraint("instance_id", "item_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    instance_id: int = Field(foreign_key="checklist_instance.id", index=True, ondelete="CASCADE")
+    item_id: str = Field(max_length=64)
+    value: Any = Field(default=None, sa_type=JSON)
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    answered_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    idempotency_key: str | None = Field(default=None, max_length=80, unique=True)

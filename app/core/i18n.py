@@ -1,0 +1,74 @@
+"""Translations: one gettext catalogue per language, English message ids, bokmål by default.
+
+The catalogues live in ``app/locale/<lang>/LC_MESSAGES/messages.po`` and are compiled in
+memory with Babel when first used, so there is no separate build step to forget.
+"""
+
+from __future__ import annotations
+
+import io
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGES: tuple[str, ...] = ("nb", "en")
+DEFAULT_LANGUAGE = "nb"
+
+_current_language: ContextVar[str] = ContextVar("hph_language", default=DEFAULT_LANGUAGE)
+
+
+@lru_cache(maxsize=None)
+def translations_for(language: str) -> NullTranslations:
+    """Return the compiled catalogue for one language (English ids fall through as is)."""
+    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language not in LANGUAGES or not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def normalise_language(value: str | None) -> str:
+    """Map a requested language (``nb``, ``no``, ``nn``, ``en-GB``...) to one we have."""
+    if not value:
+        return DEFAULT_LANGUAGE
+    primary = value.strip().lower().replace("_", "-").split("-")[0]
+    if primary in ("no", "nn", "nb"):
+        return "nb"
+    return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def set_language(language: str) -> None:
+    """Set the language for the rest of this request or command."""
+    _current_language.set(normalise_language(language))
+
+
+def current_language() -> str:
+    """Return the language of this request or command."""
+    return _current_language.get()
+
+
+def gettext(message: str) -> str:
+    """Translate a message into the current language."""
+    return translations_for(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message with a count into the current language."""
+    return translations_for(current_language()).ngettext(singular, plural, n)
+
+
+def gettext_in(language: str, message: str) -> str:
+    """Translate a message into a given language, whatever the current one is."""
+    return translations_for(normalise_language(language)).gettext(message)
+
+
+_ = gettext

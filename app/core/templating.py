@@ -1,0 +1,74 @@
+"""Jinja2 pages with named blocks as htmx partials, translated through the catalogue."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.core import i18n
+from app.core.config import REPO_ROOT, get_settings
+
+TEMPLATE_DIR = REPO_ROOT / "templates"
+if not TEMPLATE_DIR.exists():  # installed as a package: templates travel beside app/
+    TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
+
+templates = Jinja2Blocks(directory=str(TEMPLATE_DIR), extensions=["jinja2.ext.i18n"])
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
+
+
+def _babel_locale() -> str:
+    return "nb_NO" if i18n.current_language() == "nb" else "en_GB"
+
+
+def local_date(value: date | datetime | None, style: str = "medium") -> str:
+    """Format a date (or a timestamp, in local time) for the current language."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(get_settings().zone).date()
+    return format_date(value, format=style, locale=_babel_locale())
+
+
+def local_datetime(value: datetime | None, style: str = "short") -> str:
+    """Format a timestamp in local time for the current language."""
+    if value is None:
+        return ""
+    return format_datetime(value, format=style, tzinfo=get_settings().zone, locale=_babel_locale())
+
+
+templates.env.filters["local_date"] = local_date
+templates.env.filters["local_datetime"] = local_datetime
+templates.env.globals["current_language"] = i18n.current_language
+templates.env.globals["languages"] = i18n.LANGUAGES
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    block: str | None = None,
+) -> Response:
+    """Render a page, or only one named block of it for an htmx request."""
+    context = dict(context or {})
+    context.setdefault("viewer", getattr(request.state, "viewer", None))
+    if block is None and request.headers.get("HX-Request") and "HX-Boosted" not in request.headers:
+        block = context.pop("hx_block", None)
+    context.pop("hx_block", None)
+    if block:
+        response = templates.TemplateResponse(
+            request, name, context, status_code=status_code, block_name=block
+        )
+    else:
+        response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response

@@ -1,0 +1,1 @@
+"""'Hva er viktig for deg?' conversations, PSFS goals and ratings."""

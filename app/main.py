@@ -1,0 +1,118 @@
+"""The web application: create_app() wires settings, middleware, errors and every room's routes."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.deps import LANGUAGE_COOKIE, Forbidden, NotSignedIn
+from app.core.i18n import _, set_language
+from app.core.templating import render
+
+logger = logging.getLogger("hph")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    """One sentence naming the first field that is wrong."""
+    errors = exc.errors()
+    if not errors:
+        return _("The request is not valid.")
+    first = errors[0]
+    field = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query"))
+    return _("'{field}' is not valid: {problem}").format(field=field, problem=first.get("msg", ""))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error a user can cause becomes a clear message; nothing leaks a traceback."""
+
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": _("Sign in to continue.")}, status_code=401)
+        target = f"/sign-in?next={request.url.path}"
+        if request.headers.get("HX-Request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=403)
+        return render(request, "error.html", {"message": str(exc)}, status_code=403)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else _("The request failed.")
+        if exc.status_code == 404 and message == "Not Found":
+            message = _("The page was not found.")
+        if exc.status_code == 405:
+            message = _("This action is not possible here.")
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
+        return render(request, "error.html", {"message": message}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        message = _validation_message(exc)
+        if _wants_json(request):
+            errors = [
+                {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                for e in exc.errors()
+            ]
+            return JSONResponse({"detail": message, "errors": errors}, status_code=422)
+        return render(request, "error.html", {"message": message}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        message = _("Something went wrong on our side. What you saved before is kept; try again.")
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=500)
+        return render(request, "error.html", {"message": message}, status_code=500)
+
+
+def create_app() -> FastAPI:
+    """Build the application with every room's routes."""
+    from app.core.health import router as health_router
+    from app.org.api import router as org_api
+    from app.org.routes import router as org_routes
+    from app.pathways.api import router as pathways_api
+    from app.pathways.routes import router as pathways_routes
+
+    app = FastAPI(
+        title="HPH Tracker",
+        version="0.1.0",
+        description=(
+            "Checklists, 'what matters' goals and run charts for the HPH home-care pathway. "
+            "Every endpoint needs a signed-in session (cookie `hph_session`)."
+        ),
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+
+    @app.middleware("http")
+    async def _language(request: Request, call_next):  # type: ignore[no-untyped-def]
+        set_language(request.cookies.get(LANGUAGE_COOKIE) or "nb")
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (health_router, org_routes, org_api, pathways_routes, pathways_api):
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""Measures: catalogue, SQL aggregation, manual measures and annotations."""

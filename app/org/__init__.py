@@ -1,0 +1,1 @@
+"""Networks, organisations, teams, users, memberships and sign-in."""

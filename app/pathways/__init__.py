@@ -1,0 +1,1 @@
+"""Patients, pathways, events and scheduling."""

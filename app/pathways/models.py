@@ -1,0 +1,105 @@
+"""Pseudonymous patients, their pathways at home, who is responsible, and what happened."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlmodel import Field
+
+from app.core.db import UTCDateTime
+from app.core.tables import Timestamped, Versioned, sql_in
+
+
+class EventKind(StrEnum):
+    """Pathway events that trigger checklists."""
+
+    hospital_admission = "hospital_admission"
+    hospital_discharge = "hospital_discharge"
+    homecare_start = "homecare_start"
+    home_visit = "home_visit"
+    halfyear_review = "halfyear_review"
+    pathway_end = "pathway_end"
+
+
+class EventStatus(StrEnum):
+    """An event stands until someone cancels it (recorded by mistake)."""
+
+    active = "active"
+    cancelled = "cancelled"
+
+
+class PathwayStatus(StrEnum):
+    """Whether the episode of care at home is still going on."""
+
+    open = "open"
+    closed = "closed"
+
+
+class Patient(Timestamped, table=True):
+    """A pseudonymous patient: a display label, never a national identity number."""
+
+    __tablename__ = "patient"
+    __table_args__ = (
+        UniqueConstraint("team_id", "local_reference"),
+        CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1890 AND 2100", name="birth_year"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="RESTRICT")
+    label: str = Field(max_length=40)
+    birth_year: int | None = Field(default=None)
+    local_reference: str | None = Field(default=None, max_length=40)
+
+
+class Pathway(Versioned, table=True):
+    """One episode of care at home for a patient."""
+
+    __tablename__ = "pathway"
+    __table_args__ = (
+        CheckConstraint(sql_in("status", tuple(s.value for s in PathwayStatus)), name="status"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True, ondelete="CASCADE")
+    status: str = Field(default=PathwayStatus.open.value, max_length=10)
+    started_on: date
+    ended_on: date | None = Field(default=None)
+
+
+class PathwayTeam(Timestamped, table=True):
+    """Which team is responsible for a pathway, from when until when."""
+
+    __tablename__ = "pathway_team"
+    __table_args__ = (
+        CheckConstraint("until_at IS NULL OR until_at > from_at", name="until_after_from"),
+        Index("ix_pathway_team_team_id_from_at", "team_id", "from_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pathway_id: int = Field(foreign_key="pathway.id", index=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", ondelete="RESTRICT")
+    from_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    until_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PathwayEvent(Versioned, table=True):
+    """Something that happened on a pathway (admission, discharge, visit...)."""
+
+    __tablename__ = "pathway_event"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", tuple(k.value for k in EventKind)), name="kind_known"),
+        CheckConstraint(sql_in("status", tuple(s.value for s in EventStatus)), name="status"),
+        Index("ix_pathway_event_pathway_id_occurred_at", "pathway_id", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pathway_id: int = Field(foreign_key="pathway.id", ondelete="CASCADE")
+    kind: str = Field(max_length=30)
+    status: str = Field(default=EventStatus.active.value, max_length=10)
+    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    note: str | None = Field(default=None, max_length=1000)
+    cancel_reason: str | None = Field(default=None, max_length=500)
