@@ -59,7 +59,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             message = _("This action is not possible here.")
         if _wants_json(request):
-            return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
+            return JSONResponse(
+                {"detail": message}, status_code=exc.status_code, headers=exc.headers
+            )
         return render(request, "error.html", {"message": message}, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
@@ -75,7 +77,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         message = _("Something went wrong on our side. What you saved before is kept; try again.")
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=500)

@@ -30,7 +30,9 @@ def make_network(db: Session, **fields: object) -> LearningNetwork:
     return network
 
 
-def make_organisation(db: Session, network: LearningNetwork | None = None, **fields: object) -> Organisation:
+def make_organisation(
+    db: Session, network: LearningNetwork | None = None, **fields: object
+) -> Organisation:
     """A municipality in a network."""
     network = network or make_network(db)
     n = _n()
@@ -46,7 +48,9 @@ def make_team(db: Session, organisation: Organisation | None = None, **fields: o
     """A home-care team."""
     organisation = organisation or make_organisation(db)
     n = _n()
-    team = Team(organisation_id=int(organisation.id or 0), slug=f"team-{n}", name=f"Team {n}", **fields)  # type: ignore[arg-type]
+    team = Team(
+        organisation_id=int(organisation.id or 0), slug=f"team-{n}", name=f"Team {n}", **fields
+    )  # type: ignore[arg-type]
     db.add(team)
     db.flush()
     return team
@@ -90,7 +94,9 @@ def make_user(
     return user
 
 
-def make_patient(db: Session, team: Team, *, with_pathway: bool = True, **fields: object) -> Patient:
+def make_patient(
+    db: Session, team: Team, *, with_pathway: bool = True, **fields: object
+) -> Patient:
     """A pseudonymous patient of a team, with an open pathway by default."""
     n = _n()
     values: dict[str, object] = {"label": f"P.{n} 1940", "birth_year": 1940}

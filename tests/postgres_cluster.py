@@ -81,8 +81,18 @@ def start_cluster() -> ThrowawayCluster:
         prefix = ["runuser", "-u", "postgres", "--"]
     data = directory / "data"
     init = subprocess.run(
-        [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-         "-E", "UTF8", "--locale=C.UTF-8"],
+        [
+            *prefix,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
         capture_output=True,
     )
     if init.returncode != 0:
@@ -90,10 +100,28 @@ def start_cluster() -> ThrowawayCluster:
         raise PostgresUnavailable(f"initdb failed: {init.stderr.decode(errors='replace')[-500:]}")
     port = _free_port()
     process = subprocess.Popen(
-        [*prefix, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
-         "-k", str(directory), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-         "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-         "-c", "max_connections=200", "-c", "shared_buffers=256MB"],
+        [
+            *prefix,
+            str(bin_dir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(directory),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_buffers=256MB",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

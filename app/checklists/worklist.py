@@ -61,7 +61,7 @@ def my_day(session: Session, *, viewer: Viewer, now: datetime | None = None) -> 
         )
         .where(col(ChecklistInstance.due_date) >= today - timedelta(days=OVERDUE_DAYS))
         .where(col(ChecklistInstance.window_start) <= now + timedelta(days=UPCOMING_DAYS))
-        .order_by(ChecklistInstance.window_end, ChecklistInstance.id)
+        .order_by(col(ChecklistInstance.window_end), col(ChecklistInstance.id))
     ).all()
     overdue, due_today, coming_up = [], [], []
     for instance, patient_id, label in rows:
@@ -72,7 +72,7 @@ def my_day(session: Session, *, viewer: Viewer, now: datetime | None = None) -> 
             window_start=instance.window_start,
             window_end=instance.window_end,
             due_date=instance.due_date,
-            patient_id=int(patient_id),
+            patient_id=int(patient_id or 0),
             patient_label=label,
         )
         if instance.window_end < now:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -22,7 +22,7 @@ DEFAULT_LANGUAGE = "nb"
 _current_language: ContextVar[str] = ContextVar("hph_language", default=DEFAULT_LANGUAGE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations_for(language: str) -> NullTranslations:
     """Return the compiled catalogue for one language (English ids fall through as is)."""
     po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"

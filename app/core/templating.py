@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,10 +19,15 @@ TEMPLATE_DIR = REPO_ROOT / "templates"
 if not TEMPLATE_DIR.exists():  # installed as a package: templates travel beside app/
     TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates"
 
-templates = Jinja2Blocks(directory=str(TEMPLATE_DIR), extensions=["jinja2.ext.i18n"])
-templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+_environment = Environment(
+    loader=FileSystemLoader(str(TEMPLATE_DIR)),
+    autoescape=select_autoescape(["html", "xml", "svg"]),
+    extensions=["jinja2.ext.i18n"],
+)
+_environment.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True
 )
+templates = Jinja2Blocks(env=_environment)
 
 
 def _babel_locale() -> str:
@@ -48,6 +54,15 @@ templates.env.filters["local_date"] = local_date
 templates.env.filters["local_datetime"] = local_datetime
 templates.env.globals["current_language"] = i18n.current_language
 templates.env.globals["languages"] = i18n.LANGUAGES
+
+
+def _checklist_title(definition_id: str, version: int | None = None) -> str:
+    from app.checklists.in_use import checklist_title
+
+    return checklist_title(definition_id, version)
+
+
+templates.env.globals["checklist_title"] = _checklist_title
 
 
 def render(

@@ -18,12 +18,8 @@ class PeriodType(StrEnum):
     month = "month"
 
 
-class MeasureKind(StrEnum):
-    """How a measure's numbers combine."""
-
-    proportion = "proportion"
-    count = "count"
-    mean = "mean"
+# How a measure's numbers combine (a tuple: a StrEnum member named 'count' would shadow str.count).
+MEASURE_KINDS = ("proportion", "count", "mean")
 
 
 class Annotation(Timestamped, table=True):
@@ -48,7 +44,7 @@ class ManualMeasure(Timestamped, table=True):
     __tablename__ = "manual_measure"
     __table_args__ = (
         UniqueConstraint("team_id", "key"),
-        CheckConstraint(sql_in("kind", tuple(k.value for k in MeasureKind)), name="kind_known"),
+        CheckConstraint(sql_in("kind", MEASURE_KINDS), name="kind_known"),
         CheckConstraint(
             sql_in("period_type", tuple(p.value for p in PeriodType)), name="period_type_known"
         ),
@@ -59,7 +55,7 @@ class ManualMeasure(Timestamped, table=True):
     team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
     key: str = Field(max_length=80)
     title: str = Field(max_length=200)
-    kind: str = Field(default=MeasureKind.proportion.value, max_length=20)
+    kind: str = Field(default="proportion", max_length=20)
     period_type: str = Field(default=PeriodType.week.value, max_length=10)
     direction: str = Field(default="up", max_length=4)
     goal: float | None = Field(default=None)

@@ -89,7 +89,7 @@ def create_session(body: SignInRequest, request: Request, session: SessionDep) -
 
 
 @router.delete("/session", status_code=204)
-def delete_session(request: Request, session: SessionDep, viewer: CurrentViewer) -> JSONResponse:
+def delete_session(request: Request, session: SessionDep, _viewer: CurrentViewer) -> JSONResponse:
     """Sign out: the session ends on the server, not only in the browser."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:

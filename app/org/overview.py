@@ -52,11 +52,11 @@ def _team_summaries(session: Session, team_ids: frozenset[int]) -> list[TeamSumm
         [InstanceStatus.not_applicable.value, InstanceStatus.cancelled.value]
     )
     on_time = and_(
-        ChecklistInstance.status == InstanceStatus.completed.value,
+        col(ChecklistInstance.status) == InstanceStatus.completed.value,
         col(ChecklistInstance.performed_at) <= col(ChecklistInstance.window_end),
     )
-    work = dict(
-        (row[0], (row[1], row[2]))
+    work = {
+        row[0]: (row[1], row[2])
         for row in session.exec(
             select(
                 ChecklistInstance.team_id,
@@ -68,7 +68,7 @@ def _team_summaries(session: Session, team_ids: frozenset[int]) -> list[TeamSumm
             .where(counted)
             .group_by(col(ChecklistInstance.team_id))
         ).all()
-    )
+    }
     pathways = dict(
         session.exec(
             select(Patient.team_id, func.count())
@@ -94,6 +94,7 @@ def _team_summaries(session: Session, team_ids: frozenset[int]) -> list[TeamSumm
             on_time=int(work.get(team_id, (0, 0))[1] or 0),
         )
         for team_id, team_name, org_name in teams
+        if team_id is not None
     ]
 
 
@@ -106,9 +107,7 @@ def suppress(value: int | None, threshold: int) -> int | None:
 
 def team_overview(session: Session, *, viewer: Viewer) -> list[TeamSummary]:
     """Summaries of the teams the viewer works in as an improvement-team member."""
-    team_ids = frozenset().union(
-        *(g.team_ids for g in viewer.grants if g.role == Role.team.value)
-    )
+    team_ids = frozenset().union(*(g.team_ids for g in viewer.grants if g.role == Role.team.value))
     return _team_summaries(session, team_ids)
 
 
@@ -147,9 +146,7 @@ class AdminOverview:
 
 def admin_overview(session: Session, *, viewer: Viewer) -> AdminOverview:
     """List the teams the administrator manages with how many members each has."""
-    team_ids = frozenset().union(
-        *(g.team_ids for g in viewer.grants if g.role == Role.admin.value)
-    )
+    team_ids = frozenset().union(*(g.team_ids for g in viewer.grants if g.role == Role.admin.value))
     if not team_ids:
         return AdminOverview(teams=[])
     rows = session.exec(

@@ -139,7 +139,9 @@ def read_coordinator_home(
     rows = coordinator_overview(session, viewer=viewer)
     threshold = get_settings().suppression_threshold
     return render(
-        request, "org/home_coordinator.html", {"viewer": viewer, "rows": rows, "threshold": threshold}
+        request,
+        "org/home_coordinator.html",
+        {"viewer": viewer, "rows": rows, "threshold": threshold},
     )
 
 
@@ -152,4 +154,3 @@ def read_admin_home(
     """The administrator's home: organisations, teams and users in their scope."""
     overview = admin_overview(session, viewer=viewer)
     return render(request, "org/home_admin.html", {"viewer": viewer, "overview": overview})
-

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
-from app.org.models import Membership, Organisation, Role, ScopeKind, Team, User
+from app.org.models import LearningNetwork, Membership, Organisation, Role, ScopeKind, Team, User
 
 PATIENT_ROLES = frozenset({Role.nurse.value, Role.team.value})
 ROLE_ORDER = (Role.nurse.value, Role.team.value, Role.coordinator.value, Role.admin.value)
@@ -68,33 +69,44 @@ class Viewer:
 def resolve_viewer(session: Session, user: User, *, ip_address: str | None = None) -> Viewer:
     """Resolve a user's memberships into grants over teams, in two small queries."""
     memberships = session.exec(select(Membership).where(Membership.user_id == user.id)).all()
-    rows = session.exec(
-        select(Team.id, Team.name, Organisation.id, Organisation.name, Organisation.network_id)
-        .join(Organisation, Team.organisation_id == Organisation.id)  # type: ignore[arg-type]
-    ).all() if memberships else []
+    rows: list[tuple[int, str, int, str, int, str]] = []
+    if memberships:
+        rows = [
+            (int(t or 0), tn, int(o or 0), on, int(n or 0), nn)
+            for t, tn, o, on, n, nn in session.execute(
+                sa_select(
+                    col(Team.id),
+                    col(Team.name),
+                    col(Organisation.id),
+                    col(Organisation.name),
+                    col(LearningNetwork.id),
+                    col(LearningNetwork.name),
+                )
+                .join(Organisation, col(Team.organisation_id) == col(Organisation.id))
+                .join(LearningNetwork, col(Organisation.network_id) == col(LearningNetwork.id))
+            ).all()
+        ]
+    position = {
+        ScopeKind.team.value: (0, 1),
+        ScopeKind.organisation.value: (2, 3),
+        ScopeKind.network.value: (4, 5),
+    }
     grants: list[Grant] = []
     for membership in memberships:
-        if membership.scope_kind == ScopeKind.team.value:
-            covered = [r for r in rows if r[0] == membership.team_id]
-            scope_id = membership.team_id
-            name = covered[0][1] if covered else ""
-        elif membership.scope_kind == ScopeKind.organisation.value:
-            covered = [r for r in rows if r[2] == membership.organisation_id]
-            scope_id = membership.organisation_id
-            name = covered[0][3] if covered else ""
-        else:
-            covered = [r for r in rows if r[4] == membership.network_id]
-            scope_id = membership.network_id
-            name = ""
+        id_at, name_at = position[membership.scope_kind]
+        scope_id = int(getattr(membership, f"{membership.scope_kind}_id") or 0)
+        covered = [r for r in rows if r[id_at] == scope_id]
         organisation_ids = {r[2] for r in covered}
         grants.append(
             Grant(
                 role=membership.role,
                 scope_kind=membership.scope_kind,
-                scope_id=int(scope_id or 0),
-                scope_name=name,
-                team_ids=frozenset(int(r[0]) for r in covered),
-                organisation_id=next(iter(organisation_ids)) if len(organisation_ids) == 1 else None,
+                scope_id=scope_id,
+                scope_name=str(covered[0][name_at]) if covered else "",
+                team_ids=frozenset(r[0] for r in covered),
+                organisation_id=next(iter(organisation_ids))
+                if len(organisation_ids) == 1
+                else None,
             )
         )
     return Viewer(

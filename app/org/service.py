@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from app.audit.models import AuditAction
 from app.audit.service import record
@@ -129,7 +129,9 @@ def sign_in(
 def user_for_token(session: Session, *, token: str, now: datetime | None = None) -> User | None:
     """Return the user of a live session, refreshing its idle clock; None when expired."""
     now = now or utcnow()
-    row = session.exec(select(UserSession).where(UserSession.token_hash == token_digest(token))).first()
+    row = session.exec(
+        select(UserSession).where(UserSession.token_hash == token_digest(token))
+    ).first()
     if row is None:
         return None
     idle_limit = timedelta(minutes=get_settings().session_idle_minutes)
@@ -148,11 +150,11 @@ def user_for_token(session: Session, *, token: str, now: datetime | None = None)
 
 def sign_out(session: Session, *, token: str) -> None:
     """End the session behind this token (the cookie alone is never trusted afterwards)."""
-    session.exec(delete(UserSession).where(UserSession.token_hash == token_digest(token)))  # type: ignore[call-overload]
+    session.exec(delete(UserSession).where(col(UserSession.token_hash) == token_digest(token)))  # type: ignore[call-overload]
 
 
 def purge_expired_sessions(session: Session, *, now: datetime | None = None) -> int:
     """Delete sessions past their absolute expiry; returns how many went."""
     now = now or utcnow()
-    result = session.exec(delete(UserSession).where(UserSession.expires_at <= now))  # type: ignore[call-overload]
+    result = session.exec(delete(UserSession).where(col(UserSession.expires_at) <= now))  # type: ignore[call-overload]
     return int(result.rowcount or 0)

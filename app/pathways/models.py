@@ -43,7 +43,9 @@ class Patient(Timestamped, table=True):
     __tablename__ = "patient"
     __table_args__ = (
         UniqueConstraint("team_id", "local_reference"),
-        CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1890 AND 2100", name="birth_year"),
+        CheckConstraint(
+            "birth_year IS NULL OR birth_year BETWEEN 1890 AND 2100", name="birth_year"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

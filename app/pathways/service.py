@@ -20,7 +20,12 @@ class PatientNotFound(LookupError):
 
 
 def list_patients(
-    session: Session, *, viewer: Viewer, team_id: int | None = None, limit: int = 200, offset: int = 0
+    session: Session,
+    *,
+    viewer: Viewer,
+    team_id: int | None = None,
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[tuple[Patient, int]]:
     """Return patients of the viewer's teams with their number of open pathways."""
     team_ids = viewer.patient_team_ids
@@ -38,7 +43,7 @@ def list_patients(
         select(Patient, func.coalesce(open_pathways.c.open_count, 0))
         .join(open_pathways, open_pathways.c.patient_id == Patient.id, isouter=True)
         .where(col(Patient.team_id).in_(team_ids))
-        .order_by(Patient.label, Patient.id)
+        .order_by(col(Patient.label), col(Patient.id))
         .limit(limit)
         .offset(offset)
     ).all()

@@ -103,7 +103,9 @@ def test_event_rejects_unknown_kind(db: Session) -> None:
     pathway = db.exec(select(Pathway).where(Pathway.patient_id == patient.id)).one()
     _fails(
         db,
-        PathwayEvent(pathway_id=int(pathway.id or 0), kind="tea_party", occurred_at=datetime.now(UTC)),
+        PathwayEvent(
+            pathway_id=int(pathway.id or 0), kind="tea_party", occurred_at=datetime.now(UTC)
+        ),
     )
 
 
@@ -125,17 +127,26 @@ def test_membership_needs_exactly_one_scope(db: Session) -> None:
 def test_membership_rejects_unknown_role(db: Session) -> None:
     team = make_team(db)
     user = make_user(db)
-    _fails(db, Membership(user_id=int(user.id or 0), role="boss", scope_kind="team", team_id=team.id))
+    _fails(
+        db, Membership(user_id=int(user.id or 0), role="boss", scope_kind="team", team_id=team.id)
+    )
 
 
 def test_one_membership_per_user_and_scope(db: Session) -> None:
     team = make_team(db)
     user = make_user(db, role="nurse", team=team)
-    _fails(db, Membership(user_id=int(user.id or 0), role="team", scope_kind="team", team_id=team.id))
+    _fails(
+        db, Membership(user_id=int(user.id or 0), role="team", scope_kind="team", team_id=team.id)
+    )
 
 
 def test_foreign_keys_are_enforced(db: Session) -> None:
-    _fails(db, Membership(user_id=999_999, role="nurse", scope_kind="organisation", organisation_id=999_999))
+    _fails(
+        db,
+        Membership(
+            user_id=999_999, role="nurse", scope_kind="organisation", organisation_id=999_999
+        ),
+    )
 
 
 def test_duplicate_email_rejected(db: Session) -> None:

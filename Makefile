@@ -1,0 +1,47 @@
+# HPH Tracker: `make demo` runs the seeded demo, `make test` runs every check and test.
+# Both create their own virtual environment in .venv (Python 3.11 or newer).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint unit messages vendor bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "HPH Tracker needs Python 3.11 or newer: set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/hph demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy app
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k gettext_in:2 \
+		--no-location --sort-output -o app/locale/messages.pot .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale -D messages --no-fuzzy-matching
+
+vendor:
+	npm install --no-save --no-audit --no-fund
+	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx-$$(node -p "require('htmx.org/package.json').version").min.js
+
+bench: setup
+	$(BIN)/python bench/seed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache hph.db hph.db-*

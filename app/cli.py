@@ -1,0 +1,209 @@
+"""The `hph` command: demo, migrate, seed, serve, chart and checklists."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from app.charts.command import chart
+from app.checklists.catalogue import CatalogueError
+from app.checklists.commands import checklists_app
+from app.core.config import SettingsError, get_settings
+from app.core.db import build_engine, describe_connection_error
+
+app = typer.Typer(
+    help="HPH Tracker: checklists, 'what matters' goals and run charts for home care.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("chart")(chart)
+app.add_typer(checklists_app, name="checklists")
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    """Print one clear line and stop with exit code 1 (no traceback for a user's mistake)."""
+    errors.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def _migrate(url: str) -> None:
+    from app.core import migrate
+
+    try:
+        migrate.upgrade(url)
+    except OperationalError as exc:
+        fail(describe_connection_error(url, exc))
+
+
+def _check_setup() -> str:
+    """Validate settings, the checklist catalogue and the database URL before doing work."""
+    try:
+        settings = get_settings()
+        settings.resolved_secret_key()
+        build_engine(settings.database_url).dispose()
+        from app.checklists.in_use import catalogue_in_use
+
+        catalogue_in_use()
+    except SettingsError as exc:
+        fail(str(exc))
+    except CatalogueError as exc:
+        fail(f"the checklist catalogue is broken:\n{exc}")
+    except Exception as exc:  # pydantic's ValidationError on a bad HPH_* value
+        fail(f"a setting is not valid: {str(exc).splitlines()[0]} ({exc})")
+    return settings.database_url
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    url = _check_setup()
+    _migrate(url)
+    console.print("Database schema is up to date.")
+
+
+def _seed(url: str, *, seed: int, scale: float, today: date | None) -> bool:
+    """Seed the demo when the database is empty; returns whether it seeded."""
+    from app.checklists.in_use import catalogue_in_use
+    from app.demo.seed import database_is_empty, seed_demo
+
+    engine = build_engine(url)
+    try:
+        if not database_is_empty(engine):
+            return False
+        columns = (
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task("Drawing 18 months of pathways", total=None)
+
+            def _total(total: int) -> None:
+                progress.update(task, description="Writing rows", total=total, completed=0)
+
+            def _advance(_table: str, rows: int) -> None:
+                progress.advance(task, rows)
+
+            report = seed_demo(
+                engine,
+                catalogue_in_use(),
+                seed=seed,
+                scale=scale,
+                today=today,
+                progress=_advance,
+                on_total=_total,
+            )
+    except (OperationalError, ProgrammingError) as exc:
+        fail(describe_connection_error(url, exc))
+    finally:
+        engine.dispose()
+    table = Table(title=f"Demo seeded in {report.seconds:.1f} s (seed {seed}, scale {scale})")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in report.counts.items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    return True
+
+
+def _print_users() -> None:
+    from app.demo.network import DEMO_PASSWORD, DEMO_USERS
+
+    table = Table(title=f"Demo users (password for all: {DEMO_PASSWORD})")
+    for column in ("e-mail", "role", "scope"):
+        table.add_column(column)
+    for user in DEMO_USERS:
+        table.add_row(user.email, user.role, f"{user.scope_kind} {user.scope_slug}")
+    console.print(table)
+
+
+@app.command()
+def seed(
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same data.")
+    ] = 2026,
+    scale: Annotated[
+        float,
+        typer.Option(min=0.001, max=200, help="1 = about 1,500 patients; 70 = national size."),
+    ] = 1.0,
+    today: Annotated[
+        str | None, typer.Option(help="Anchor date YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
+    """Seed the synthetic learning network into an empty database."""
+    url = _check_setup()
+    anchor = _parse_date(today)
+    _migrate(url)
+    if not _seed(url, seed=seed, scale=scale, today=anchor):
+        fail("the database already holds data: point HPH_DATABASE_URL at an empty database.")
+    _print_users()
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--today '{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-11-24.")
+    return None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=32)] = 1,
+) -> None:
+    """Serve the web application with uvicorn."""
+    _check_setup()
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed for the demo data.")] = 2026,
+    scale: Annotated[float, typer.Option(min=0.001, max=200)] = 1.0,
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed only.")] = False,
+) -> None:
+    """Migrate, seed the demo network (once), print the demo users, and serve."""
+    url = _check_setup()
+    _migrate(url)
+    if not _seed(url, seed=seed, scale=scale, today=None):
+        console.print("The database already holds the demo; using it as it is.")
+    _print_users()
+    if no_serve:
+        return
+    console.print(f"Open http://{host}:{port} and sign in as one of the users above.")
+    serve(host=host, port=port, workers=1)
+
+
+def main() -> None:
+    """Entry point for `python -m app.cli`."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

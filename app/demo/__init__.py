@@ -1,0 +1,1 @@
+"""The synthetic learning network behind `hph demo` (deterministic, scalable)."""
