@@ -87,6 +87,10 @@ def install_error_handlers(app: FastAPI) -> None:
 def create_app() -> FastAPI:
     """Build the application with every room's routes."""
     from app.core.health import router as health_router
+    from app.goals.api import router as goals_api
+    from app.goals.routes import router as goals_routes
+    from app.measures.api import router as measures_api
+    from app.measures.routes import router as measures_routes
     from app.org.api import router as org_api
     from app.org.routes import router as org_routes
     from app.pathways.api import router as pathways_api
@@ -115,6 +119,16 @@ def create_app() -> FastAPI:
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (health_router, org_routes, org_api, pathways_routes, pathways_api):
+    for router in (
+        health_router,
+        org_routes,
+        org_api,
+        pathways_routes,
+        pathways_api,
+        goals_routes,
+        goals_api,
+        measures_routes,
+        measures_api,
+    ):
         app.include_router(router)
     return app
