@@ -32,10 +32,12 @@ from app.charts.limits import (
     outside_limits,
 )
 from app.charts.models import (
+    PHASE_SIGNALS,
     SPC_CHARTS,
     ChartResult,
     ChartType,
     Finding,
+    FindingKind,
     PartResult,
     PointResult,
     RuleSet,
@@ -129,24 +131,23 @@ def compute_chart(
     ]
     marked = set(astronomical)
     part_results = []
-    runs_signals: dict[int, bool | None] = {}
     for part in sorted(set(parts)):
         members = [point for point in work if point.part == part]
-        result = _compute_part(
-            part,
-            members,
-            chart=chart,
-            rules=rules,
-            astronomical=[point.number for point in members if point.number in marked],
-            screen=screen_moving_ranges,
+        part_results.append(
+            _compute_part(
+                part,
+                members,
+                chart=chart,
+                rules=rules,
+                astronomical=[point.number for point in members if point.number in marked],
+                screen=screen_moving_ranges,
+            )
         )
-        part_results.append(result)
-        runs_signals[part] = result.runs_signal
     return ChartResult(
         chart=chart,
         rules=rules,
         multiply=multiply,
-        points=_point_results(work, part_results, runs_signals, multiply),
+        points=_point_results(work, part_results, multiply),
         parts=[_scaled_part(result, multiply) for result in part_results],
     )
 
@@ -212,11 +213,10 @@ def _compute_part(
         ihi = analyse_ihi(
             runs=anhoej.runs,
             values=[(p.number, p.value) for p in included if p.value is not None],
-            judge_runs=True,
         )
         runs_signal = ihi.signal
         found += text.ihi_findings(part=part, analysis=ihi, median=median, labels=labels)
-    if chart in SPC_CHARTS and centre is not None:
+    if chart in SPC_CHARTS and any(point.limits.upper is not None for point in members):
         above = [p.number for p in members if p.sigma_signal and _above_upper(p)]
         below = [p.number for p in members if p.sigma_signal and not _above_upper(p)]
         found += text.sigma_findings(part=part, above=above, below=below, labels=labels)
@@ -268,17 +268,15 @@ def _scaled_part(result: PartResult, multiply: float) -> PartResult:
 
 
 def _point_results(
-    work: list[_Point],
-    parts: list[PartResult],
-    runs_signals: dict[int, bool | None],
-    multiply: float,
+    work: list[_Point], parts: list[PartResult], multiply: float
 ) -> list[PointResult]:
     """Turn the working points into results, with the kinds of signal each belongs to."""
     centres = {part.part: part.centre for part in parts}
-    kinds: dict[int, list] = {point.number: [] for point in work}
+    runs_signals = {part.part: part.runs_signal for part in parts}
+    kinds: dict[int, list[FindingKind]] = {point.number: [] for point in work}
     for part in parts:
         for finding in part.findings:
-            if finding.is_signal:
+            if finding.is_signal and finding.kind not in PHASE_SIGNALS:
                 for number in finding.points:
                     if finding.kind not in kinds[number]:
                         kinds[number].append(finding.kind)

@@ -154,14 +154,18 @@ def ihi_findings(
             runs=analysis.runs,
             limit=analysis.runs_lower,
         )
-        found.append(_finding("too_few_runs", part, text, is_signal=True))
+        found.append(
+            _finding("too_few_runs", part, text, is_signal=True, points=analysis.useful_points)
+        )
     if analysis.too_many_runs:
         text = translated(
             "Too many runs: {runs} runs (more than {limit} is unusual).",
             runs=analysis.runs,
             limit=analysis.runs_upper,
         )
-        found.append(_finding("too_many_runs", part, text, is_signal=True))
+        found.append(
+            _finding("too_many_runs", part, text, is_signal=True, points=analysis.useful_points)
+        )
     if not found:
         text = translated(
             "No shift, trend or unusual number of runs: {runs} runs ({lower} to {upper} expected).",

@@ -8,13 +8,15 @@ Readings used here, where the published wording leaves room:
   same direction. A point equal to the previous counted point neither breaks nor counts
   (IHI: "ignore like values"), so 1, 2, 2, 3, 4, 5 is a trend of 5. Points on the centre
   line do count; gaps are skipped. Each step is judged between counted points.
-- *Too few / too many runs*: the IHI table derives from Swed & Eisenhart (1943), whose
-  tables give the 2.5 % and 97.5 % points of the number of runs R for n1 points above and
-  n2 below. The IHI table is indexed by the number of useful points only, taking n1 and n2
-  as equal halves (n1 = n // 2). We compute it exactly from the Wald-Wolfowitz distribution
-  of R under that split: *too few* when R is below the smallest r with P(R <= r) > 2.5 %,
-  *too many* when R is above the largest r with P(R >= r) > 2.5 %. For 10 useful points
-  this gives 3 to 9, as in the published table.
+- *Too few / too many runs*: the IHI table (Perla et al. 2011, Table 1) rests on Swed &
+  Eisenhart (1943), whose tables give the 2.5 % and 97.5 % points of the number of runs R
+  for n1 points above and n2 below the centre line. The IHI table is indexed by the number
+  of useful points only, which amounts to taking n1 and n2 as halves (n1 = n // 2). We do
+  not transcribe the table: we *derive* it exactly from the Wald-Wolfowitz distribution of
+  R under that split, *too few* when R is below the smallest r with P(R <= r) > 2.5 %, *too
+  many* when R is above the largest r with P(R >= r) > 2.5 %. For 10 useful points this
+  gives 3 to 9. Should a transcribed table be preferred, ``runs_count_limits`` is the one
+  place to change.
 - *Astronomical point*: a judgement; the chart only reports points the user has marked.
 """
 
@@ -130,6 +132,7 @@ class IhiAnalysis:
 
     shifts: tuple[Run, ...]
     trends: tuple[Trend, ...]
+    useful_points: tuple[int, ...]
     runs: int | None
     runs_lower: int | None
     runs_upper: int | None
@@ -150,15 +153,14 @@ class IhiAnalysis:
         return bool(self.shifts or self.trends) or self.too_few_runs or self.too_many_runs
 
 
-def analyse_ihi(
-    *, runs: Sequence[Run], values: Sequence[tuple[int, float]], judge_runs: bool
-) -> IhiAnalysis:
+def analyse_ihi(*, runs: Sequence[Run], values: Sequence[tuple[int, float]]) -> IhiAnalysis:
     """Apply the IHI rules to a phase's runs and its (point number, value) pairs."""
     n_useful = sum(run.length for run in runs)
-    lower, upper = runs_count_limits(n_useful) if judge_runs else (None, None)
+    lower, upper = runs_count_limits(n_useful) if n_useful else (None, None)
     return IhiAnalysis(
         shifts=tuple(shifts(runs)),
         trends=tuple(trends(values)),
+        useful_points=tuple(number for run in runs for number in run.points),
         runs=len(runs) if n_useful else None,
         runs_lower=lower,
         runs_upper=upper,

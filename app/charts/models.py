@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,15 @@ FindingKind = Literal[
 ]
 
 SPC_CHARTS: frozenset[str] = frozenset({"p", "u", "c", "i"})
+# Signals about a whole phase rather than particular points: drawn on the centre line.
+PHASE_SIGNALS: frozenset[str] = frozenset({"few_crossings", "too_few_runs", "too_many_runs"})
+
+
+class Annotation(NamedTuple):
+    """A labelled moment on the chart, e.g. a tested change, drawn as a vertical rule."""
+
+    period: str
+    text: str
 
 
 class SeriesPoint(BaseModel):
@@ -85,7 +94,9 @@ class PointResult(BaseModel):
     sigma_signal: bool
     runs_signal: bool | None = Field(description="The phase's runs signal, as in qicharts2.")
     signals: list[FindingKind] = Field(
-        default_factory=list, description="Kinds of the signals this point belongs to."
+        default_factory=list,
+        description="Point-level signals this point belongs to (long run, shift, trend, "
+        "sigma, astronomical); phase-level ones show in runs_signal.",
     )
 
 

@@ -1,27 +1,42 @@
 """The checklist catalogue: checklist definitions and local variants as validated data.
 
-A catalogue folder (default ``checklists/`` at the repository root) holds:
+A catalogue folder (``HPH_CHECKLISTS_DIR``, by default ``checklists/`` in the repository) holds
 
 - ``<id>.yaml``: the current version of each checklist;
 - ``archive/<id>.v<version>.yaml``: older versions, kept so answers recorded against them stay
   readable (an instance stores the definition id, version and variant);
 - ``variants/<variant>.yaml``: local variants, overlays on one version of a checklist.
 
+A checklist has ``id``, ``version``, ``title`` and ``description`` (``{nb, en}``), ``trigger``
+(an event kind or a list of them), ``due_window``, an optional ``repeat`` and ``items``::
+
+    due_window: {starts: 0d, ends: 3d, end_of_day: true}   # until 23:59:59 on day 3
+    repeat: {every: 182d, first_after: 182d}                # occurrence n at 182 + n * 182 days
+
 Durations are a whole number and a unit: ``h`` hours (elapsed time), ``d`` days and ``w`` weeks
 (calendar days in Europe/Oslo, so ``1d`` keeps the wall-clock time across a daylight-saving
 change) and, in repeat rules only, ``m`` calendar months (31 January + 1m = 28 February).
+``start_of_day``/``end_of_day`` widen the window to whole local days; its end is inclusive.
+
+Items: ``id``, ``type`` (yes_no, single_choice, multiple_choice, number, date, text),
+``label``, optional ``help``, ``required``, ``core`` (compared across regions; variants cannot
+hide it), ``options`` (choices), ``unit``/``min``/``max``/``decimals`` (numbers), ``past_only``
+(dates), ``opens: what_matters`` and ``show_if`` on an earlier item: ``{item: x, equals: "yes"}``,
+``{item: x, in: [a, b]}`` (any selected, for multiple choice) or ``{item: x, answered: true}``.
+Only ``true``/``false`` are booleans here: an unquoted ``yes`` or ``no`` stays text.
 """
 
 from __future__ import annotations
 
 import calendar
-import os
+import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple, get_args
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar, get_args
 from zoneinfo import ZoneInfo
 
+import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -29,6 +44,7 @@ from pydantic import (
     Field,
     StrictFloat,
     StrictInt,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -36,7 +52,6 @@ from pydantic import (
 from pydantic_core import core_schema
 
 LOCAL_TZ = ZoneInfo("Europe/Oslo")
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 EventKind = Literal[
     "hospital_admission",
@@ -102,11 +117,11 @@ class Duration:
         """Return a rough length in hours, for comparing offsets written in different units."""
         return self.amount * _HOURS_PER_UNIT[self.unit]
 
-    def added_to(self, moment: datetime) -> datetime:
-        """Add this duration to an aware datetime and return it in Oslo time."""
+    def added_to(self, moment: datetime, zone: ZoneInfo = LOCAL_TZ) -> datetime:
+        """Add this duration to an aware datetime and return it in local time."""
         if self.unit == "h":
-            return (moment.astimezone(UTC) + timedelta(hours=self.amount)).astimezone(LOCAL_TZ)
-        wall = moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
+            return (moment.astimezone(UTC) + timedelta(hours=self.amount)).astimezone(zone)
+        wall = moment.astimezone(zone).replace(tzinfo=None)
         if self.unit == "m":
             year, month0 = divmod(wall.year * 12 + wall.month - 1 + self.amount, 12)
             last_day = calendar.monthrange(year, month0 + 1)[1]
@@ -114,7 +129,7 @@ class Duration:
         else:
             wall += timedelta(days=self.amount * (7 if self.unit == "w" else 1))
         # Through UTC and back: a wall time in the spring-forward gap moves past the gap.
-        return wall.replace(tzinfo=LOCAL_TZ).astimezone(UTC).astimezone(LOCAL_TZ)
+        return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
 class _Strict(BaseModel):
@@ -146,7 +161,7 @@ class ShowIf(_Strict):
 
     item: Slug
     equals: str | Number | bool | None = None
-    in_: Annotated[list[str | Number | bool], Field(alias="in", min_length=1)] | None = None
+    in_: Annotated[list[str | Number | bool] | None, Field(alias="in", min_length=1)] = None
     answered: Literal[True] | None = None
 
     @model_validator(mode="after")
@@ -232,8 +247,10 @@ class RepeatRule(_Strict):
         """Require days, weeks or months, a positive interval and a non-negative start."""
         if value.unit == "h":
             raise ValueError("repeat rules are counted in days, weeks or months, not hours")
-        if value.amount < 0 or (info.field_name == "every" and value.amount == 0):
-            raise ValueError(f"{info.field_name} must be {'positive' if value.amount else 'set'}")
+        if info.field_name == "every" and value.amount <= 0:
+            raise ValueError("every must be a positive interval")
+        if value.amount < 0:
+            raise ValueError("first_after cannot be negative")
         return value
 
 
@@ -283,21 +300,23 @@ class ChecklistDefinition(_Strict):
 
 
 class DueWindowTimes(NamedTuple):
-    """A concrete due window in UTC; ``end`` is inclusive."""
+    """A concrete due window in UTC; ``end`` is inclusive (on time when done at or before it)."""
 
     start: datetime
     end: datetime
 
-    @property
-    def end_local_date(self) -> date:
-        """Return the Oslo date on which the window ends (the date measures attribute by)."""
-        return self.end.astimezone(LOCAL_TZ).date()
-
 
 def due_window_for(
-    definition: ChecklistDefinition, event_time: datetime, occurrence: int = 0
+    definition: ChecklistDefinition,
+    event_time: datetime,
+    occurrence: int = 0,
+    *,
+    zone: ZoneInfo = LOCAL_TZ,
 ) -> DueWindowTimes:
-    """Return the due window (UTC) of one occurrence of a checklist after its triggering event."""
+    """Return the due window (UTC) of one occurrence of a checklist after its triggering event.
+
+    Days, weeks, months, start of day and end of day are counted on the calendar of ``zone``.
+    """
     if event_time.tzinfo is None or event_time.utcoffset() is None:
         raise ValueError("event_time must be timezone-aware")
     repeat = definition.repeat
@@ -305,18 +324,18 @@ def due_window_for(
         raise ValueError(f"checklist '{definition.id}' has no occurrence {occurrence}")
     if repeat and repeat.max_occurrences is not None and occurrence >= repeat.max_occurrences:
         raise ValueError(f"checklist '{definition.id}' repeats only {repeat.max_occurrences} times")
-    anchor = event_time.astimezone(LOCAL_TZ)
+    anchor = event_time.astimezone(zone)
     if repeat:
-        anchor = repeat.first_after.added_to(anchor)
-        # From the first anchor, not step by step, so month ends do not drift (Jan 31, Feb 28, Mar 31).
-        anchor = repeat.every.times(occurrence).added_to(anchor)
+        anchor = repeat.first_after.added_to(anchor, zone)
+        # Counted from the first anchor, not step by step, so month ends do not drift.
+        anchor = repeat.every.times(occurrence).added_to(anchor, zone)
     window = definition.due_window
-    start = window.starts.added_to(anchor)
-    end = window.ends.added_to(anchor)
+    start = window.starts.added_to(anchor, zone)
+    end = window.ends.added_to(anchor, zone)
     if window.start_of_day:
-        start = datetime.combine(start.date(), time(0), LOCAL_TZ)
+        start = datetime.combine(start.date(), time(0), zone)
     if window.end_of_day:
-        next_midnight = datetime.combine(end.date() + timedelta(days=1), time(0), LOCAL_TZ)
+        next_midnight = datetime.combine(end.date() + timedelta(days=1), time(0), zone)
         end = next_midnight.astimezone(UTC) - timedelta(microseconds=1)
     return DueWindowTimes(start.astimezone(UTC), end.astimezone(UTC))
 
@@ -348,7 +367,9 @@ def item_problems(item: ChecklistItem) -> Problems:
             problems.append((where, f"a {item.type} item needs at least two options"))
         for index, option_id in enumerate(ids):
             if option_id in ids[:index]:
-                problems.append((("options", index, "id"), f"option id '{option_id}' is used twice"))
+                problems.append(
+                    (("options", index, "id"), f"option id '{option_id}' is used twice")
+                )
     elif item.options is not None:
         problems.append((("options",), "only choice items have options"))
     if item.type == "number":
@@ -401,12 +422,6 @@ def _condition_hint(target: ChecklistItem, value: Any) -> str | None:
         in_range = ok and (low is None or value >= low) and (high is None or value <= high)
         return None if in_range else f"use a number from {low} to {high}"
     return f"a {target.type} item can only be used with 'answered: true'"
-
-
-def default_catalogue_dir() -> Path:
-    """Return the catalogue folder: ``$HPH_CHECKLISTS_DIR``, else ``checklists/`` in the repo."""
-    configured = os.environ.get("HPH_CHECKLISTS_DIR")
-    return Path(configured).expanduser() if configured else REPO_ROOT / "checklists"
 
 
 class AddedItem(ChecklistItem):
@@ -468,13 +483,19 @@ def apply_variant(definition: ChecklistDefinition, overlay: VariantOverlay) -> C
     items += [e for added in anchored.get(None, []) for e in placed(_plain_item(added))]
     context: dict[str, Problems] = {"problems": []}
     fields = {name: getattr(definition, name) for name in ChecklistDefinition.model_fields}
-    fields |= {"items": items, "variant": overlay.variant, "title": overlay.title or definition.title}
+    fields |= {
+        "items": items,
+        "variant": overlay.variant,
+        "title": overlay.title or definition.title,
+    }
     result = ChecklistDefinition.model_validate(fields, context=context)
     added_at = {added.id: index for index, added in enumerate(overlay.add)}
     mapped: Problems = []
     for loc, message in context["problems"]:
         item_id = items[loc[1]].id if len(loc) > 1 and isinstance(loc[1], int) else None
-        mapped.append((("add", added_at[item_id], *loc[2:]) if item_id in added_at else (), message))
+        mapped.append(
+            (("add", added_at[item_id], *loc[2:]) if item_id in added_at else (), message)
+        )
     if mapped:
         raise VariantError(mapped)
     return result
@@ -575,6 +596,258 @@ class Catalogue:
         if variant is None:
             return self.get(checklist_id, version)
         overlay = self._overlays.get(variant)
-        if overlay is None or overlay.base != checklist_id or version not in (None, overlay.base_version):
+        if (
+            overlay is None
+            or overlay.base != checklist_id
+            or version not in (None, overlay.base_version)
+        ):
             raise KeyError(f"no variant '{variant}' of '{checklist_id}' version {version}")
         return self._applied[variant]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that reads only true/false as booleans (YAML 1.2), so yes/no stay text."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a catalogue file."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        """Return ``file, line N: message``."""
+        where = f"{self.file}, line {self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class CatalogueError(Exception):
+    """Broken catalogue files; ``problems`` lists each problem, one line each."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0))
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+@dataclass
+class _Source:
+    """A parsed YAML file with the line of every key and list entry."""
+
+    path: Path
+    data: dict[str, Any]
+    lines: dict[Loc, int]
+
+    @property
+    def name(self) -> str:
+        """Return the file name as shown in messages (relative to the working folder if inside)."""
+        return _shown(self.path)
+
+    def problem(self, loc: Loc, message: str) -> Problem:
+        """Return a problem at the line of the deepest known part of a location."""
+        while loc and loc not in self.lines:
+            loc = loc[:-1]
+        return Problem(self.name, self.lines.get(loc, 1), message)
+
+
+def _shown(path: Path) -> str:
+    """Return a path relative to the working folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_source(path: Path, problems: list[Problem]) -> _Source | None:
+    """Parse one YAML file, recording a syntax problem with its line."""
+    try:
+        loader = _Loader(path.read_text(encoding="utf-8"))
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except (UnicodeDecodeError, OSError) as exc:
+        problems.append(Problem(_shown(path), None, f"cannot read the file: {exc}"))
+        return None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        reason = " ".join(part for part in (exc.context, exc.problem) if part)
+        problems.append(Problem(_shown(path), mark.line + 1 if mark else None, f"YAML: {reason}"))
+        return None
+    if node is None or not isinstance(data, dict):
+        problems.append(Problem(_shown(path), 1, "the file must hold a mapping of keys to values"))
+        return None
+    source = _Source(path, data, {(): 1})
+    _map_lines(node, (), source, problems)
+    return source
+
+
+def _map_lines(node: yaml.Node, loc: Loc, source: _Source, problems: list[Problem]) -> None:
+    """Record the line of every key and list entry under a node, and flag repeated keys."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            source.lines[(*loc, key)] = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(source.problem((*loc, key), f"key '{key}' appears twice"))
+            seen.add(key)
+            _map_lines(value_node, (*loc, key), source, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, value_node in enumerate(node.value):
+            source.lines[(*loc, index)] = value_node.start_mark.line + 1
+            _map_lines(value_node, (*loc, index), source, problems)
+
+
+def _validate(source: _Source, model: type[M], problems: list[Problem]) -> M | None:
+    """Validate a parsed file against a model, turning each error into a problem with a line."""
+    context: dict[str, Problems] = {"problems": []}
+    try:
+        result = model.model_validate(source.data, context=context)
+    except ValidationError as exc:
+        seen: set[Loc] = set()
+        for error in exc.errors(include_url=False):
+            loc = _data_loc(source.data, error["loc"], keep_last=error["type"] == "missing")
+            if loc not in seen:
+                seen.add(loc)
+                problems.append(source.problem(loc, _error_message(source.data, loc, error)))
+        return None
+    problems.extend(source.problem(loc, message) for loc, message in context["problems"])
+    return None if context["problems"] else result
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...], keep_last: bool) -> Loc:
+    """Trim a pydantic error location to the part that exists in the file (union tags dropped)."""
+    kept: list[str | int] = []
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            if keep_last and isinstance(data, dict):
+                kept.append(part)
+            break
+        kept.append(part)
+    return tuple(kept)
+
+
+def _error_message(data: dict[str, Any], loc: Loc, error: Any) -> str:
+    """Word a pydantic error as ``<where>: <problem>``."""
+    if error["type"] == "extra_forbidden":
+        loc, problem = loc[:-1], f"unknown key '{loc[-1]}'"
+    elif error["type"] == "missing":
+        loc, problem = loc[:-1], f"missing key '{loc[-1]}'"
+    else:
+        problem = error["msg"].removeprefix("Value error, ")
+        if not isinstance(error["input"], dict | list):
+            problem += f" (got {error['input']!r})"
+    where = [str(part) for part in loc]
+    if len(loc) >= 2 and loc[0] in ("items", "add") and isinstance(loc[1], int):
+        entry = data[loc[0]][loc[1]]
+        label = "item" if loc[0] == "items" else "added item"
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        where = [f"{label} '{ident}'" if ident else f"{label} {loc[1] + 1}", ".".join(where[2:])]
+    else:
+        where = [".".join(where)]
+    prefix = ", ".join(part for part in where if part)
+    return f"{prefix}: {problem}" if prefix else problem
+
+
+def load_catalogue(directory: Path) -> Catalogue:
+    """Load and validate every checklist, archived version and variant in a catalogue folder."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CatalogueError([Problem(_shown(directory), None, "catalogue folder not found")])
+    problems: list[Problem] = []
+    loaded: dict[str, list[tuple[_Source, Any]]] = {}
+    for folder, model in (("", ChecklistDefinition), ("archive", ChecklistDefinition),
+                          ("variants", VariantOverlay)):  # fmt: skip
+        loaded[folder] = []
+        for path in sorted((directory / folder).glob("*.yaml")):
+            source = _read_source(path, problems)
+            parsed = _validate(source, model, problems) if source else None
+            if source and parsed:
+                loaded[folder].append((source, parsed))
+    current = _checked_definitions(loaded[""], archive=False, problems=problems)
+    archived = _checked_definitions(loaded["archive"], archive=True, problems=problems)
+    for source, definition in loaded["archive"]:
+        newest = current.get(definition.id)
+        if newest and definition.version >= newest.version:
+            message = f"archived version {definition.version} of '{definition.id}' must be older "
+            problems.append(source.problem(("version",), f"{message}than {newest.version}"))
+    catalogue = Catalogue(list(current.values()), list(archived.values()))
+    overlays = _checked_overlays(loaded["variants"], catalogue, problems)
+    if problems:
+        raise CatalogueError(problems)
+    return Catalogue(list(current.values()), list(archived.values()), overlays)
+
+
+def _checked_definitions(
+    loaded: list[tuple[_Source, ChecklistDefinition]], archive: bool, problems: list[Problem]
+) -> dict[Any, ChecklistDefinition]:
+    """Check file names and unique ids (or id and version, for archived files)."""
+    found: dict[Any, ChecklistDefinition] = {}
+    names: dict[Any, str] = {}
+
+    def expected_name(definition: ChecklistDefinition) -> str:
+        """Return the file name (without .yaml) a definition belongs in."""
+        return f"{definition.id}.v{definition.version}" if archive else definition.id
+
+    # Correctly named files first, so a copy is the one reported as the duplicate.
+    for source, definition in sorted(loaded, key=lambda f: f[0].path.stem != expected_name(f[1])):
+        key = (definition.id, definition.version) if archive else definition.id
+        expected = expected_name(definition)
+        if "variant" in source.data:
+            message = "'variant' is set by variant files, not in a checklist"
+            problems.append(source.problem(("variant",), message))
+        if key in found:
+            message = f"checklist '{definition.id}' is also defined in {names[key]}"
+            problems.append(source.problem(("id",), message))
+        elif source.path.stem != expected:
+            message = f"the file for checklist '{definition.id}' must be named '{expected}.yaml'"
+            problems.append(source.problem(("id",), message))
+        found.setdefault(key, definition)
+        names.setdefault(key, source.name)
+    return found
+
+
+def _checked_overlays(
+    loaded: list[tuple[_Source, VariantOverlay]], catalogue: Catalogue, problems: list[Problem]
+) -> list[VariantOverlay]:
+    """Check that every variant names its file, an existing base version, and fits it."""
+    valid: dict[str, VariantOverlay] = {}
+    for source, overlay in loaded:
+        if overlay.variant in valid or source.path.stem != overlay.variant:
+            message = (
+                f"variant '{overlay.variant}' must be in its own file '{overlay.variant}.yaml'"
+            )
+            problems.append(source.problem(("variant",), message))
+            continue
+        try:
+            apply_variant(catalogue.get(overlay.base, overlay.base_version), overlay)
+        except KeyError:
+            known = catalogue.versions(overlay.base)
+            loc: Loc = ("base_version",) if known else ("base",)
+            message = f"no checklist '{overlay.base}' version {overlay.base_version} to vary"
+            problems.append(source.problem(loc, message))
+            continue
+        except VariantError as exc:
+            problems.extend(source.problem(loc, message) for loc, message in exc.problems)
+            continue
+        valid[overlay.variant] = overlay
+    return list(valid.values())

@@ -60,7 +60,9 @@ def plan_definition(
     repeat = definition.repeat
     limit = 1 if repeat is None else (repeat.max_occurrences or MAX_OCCURRENCES)
     for occurrence in range(limit):
-        window = due_window_for(definition, event_time, occurrence)
+        window = due_window_for(
+            definition, event_time, occurrence, zone=zone or get_settings().zone
+        )
         if occurrence > 0 and window.start > horizon:
             break
         if occurrence > 0 and pathway_end is not None and window.start >= pathway_end:

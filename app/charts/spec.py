@@ -1,0 +1,242 @@
+"""Vega-Lite chart specs from a computed chart, and SVG rendering through vl-convert.
+
+The spec is a plain dict: the browser draws it with vega-embed, the server turns it into SVG
+with ``render_svg``. Signal points differ from the others in colour and in shape (so the
+chart reads in greyscale too); incomplete periods are hollow; the centre line of a phase
+with a runs signal is red and dashed, as in qicharts2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.charts.models import SPC_CHARTS, Annotation, ChartResult, PointResult
+from app.core.i18n import gettext_in
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+LINE_COLOUR = "#4a6fa5"
+SIGNAL_COLOUR = "#c0392b"
+MUTED_COLOUR = "#8c8c8c"
+GOAL_COLOUR = "#2e7d32"
+STATUS_STYLE = {  # status: (colour, shape)
+    "point": (LINE_COLOUR, "circle"),
+    "signal": (SIGNAL_COLOUR, "diamond"),
+    "excluded": (MUTED_COLOUR, "cross"),
+    "incomplete": (LINE_COLOUR, "circle"),
+}
+
+
+def chart_name(chart: str, language: str) -> str:
+    """Return the translated name of a chart type."""
+    names = {
+        "run": gettext_in(language, "Run chart"),
+        "p": gettext_in(language, "P chart"),
+        "u": gettext_in(language, "U chart"),
+        "c": gettext_in(language, "C chart"),
+        "i": gettext_in(language, "I chart"),
+    }
+    return names[chart]
+
+
+def _status(point: PointResult) -> str:
+    """Return how a point is drawn: signal, excluded, incomplete or a plain point."""
+    if point.incomplete:
+        return "incomplete"
+    if point.excluded:
+        return "excluded"
+    if point.sigma_signal or point.signals:
+        return "signal"
+    return "point"
+
+
+def _status_labels(language: str) -> dict[str, str]:
+    """Return the legend label of every point status."""
+    return {
+        "point": gettext_in(language, "Point"),
+        "signal": gettext_in(language, "Signal"),
+        "excluded": gettext_in(language, "Excluded"),
+        "incomplete": gettext_in(language, "Incomplete"),
+    }
+
+
+def _rows(result: ChartResult, language: str) -> list[dict[str, Any]]:
+    """Return the data rows of the spec, one per point."""
+    runs_signals = {part.part: bool(part.runs_signal) for part in result.parts}
+    labels = _status_labels(language)
+    return [
+        {
+            "number": point.number,
+            "period": point.period,
+            "value": point.value,
+            "centre": point.centre,
+            "lower": point.lower,
+            "upper": point.upper,
+            "part": point.part,
+            "runs_signal": runs_signals[point.part],
+            "status": labels[_status(point)],
+            "incomplete": point.incomplete,
+        }
+        for point in result.points
+    ]
+
+
+def chart_spec(
+    result: ChartResult,
+    *,
+    title: str | None = None,
+    goal: float | None = None,
+    annotations: Sequence[Annotation | tuple[str, str]] = (),
+    y_title: str | None = None,
+    language: str = "nb",
+    width: int = 640,
+    height: int = 320,
+) -> dict[str, Any]:
+    """Build a Vega-Lite spec: points and line, centre line per phase, limits, goal, notes."""
+    periods = [point.period for point in result.points]
+    x = {
+        "field": "period",
+        "type": "ordinal",
+        "sort": periods,
+        "title": gettext_in(language, "Period"),
+        "axis": {"labelAngle": -45 if len(periods) > 12 else 0},
+    }
+    y_axis = {"type": "quantitative", "title": y_title or gettext_in(language, "Value")}
+    part_lines = {"field": "part", "type": "nominal"}
+    layers: list[dict[str, Any]] = [
+        {
+            "mark": {"type": "line", "color": LINE_COLOUR, "invalid": "break-paths-show-domains"},
+            "encoding": {"x": x, "y": {"field": "value", **y_axis}},
+        },
+        {
+            "mark": {"type": "line", "strokeWidth": 1.5},
+            "encoding": {
+                "x": x,
+                "y": {"field": "centre", **y_axis},
+                "detail": part_lines,
+                "color": {
+                    "condition": {"test": "datum.runs_signal", "value": SIGNAL_COLOUR},
+                    "value": MUTED_COLOUR,
+                },
+                "strokeDash": {
+                    "condition": {"test": "datum.runs_signal", "value": [6, 4]},
+                    "value": [1, 0],
+                },
+            },
+        },
+    ]
+    if result.chart in SPC_CHARTS:
+        for field in ("lower", "upper"):
+            layers.append(
+                {
+                    "mark": {
+                        "type": "line",
+                        "interpolate": "step",
+                        "color": MUTED_COLOUR,
+                        "strokeDash": [3, 3],
+                        "invalid": "break-paths-show-domains",
+                    },
+                    "encoding": {"x": x, "y": {"field": field, **y_axis}, "detail": part_lines},
+                }
+            )
+    layers.append(_points_layer(result, x, y_axis, language))
+    if goal is not None:
+        layers += _goal_layers(goal, language)
+    known = set(periods)
+    shown = [(period, note) for period, note in annotations if period in known]
+    if shown:
+        layers += _annotation_layers(shown, x)
+    return {
+        "$schema": SCHEMA,
+        "title": title or chart_name(result.chart, language),
+        "width": width,
+        "height": height,
+        "data": {"values": _rows(result, language)},
+        "layer": layers,
+        "config": {"view": {"stroke": None}},
+    }
+
+
+def _points_layer(
+    result: ChartResult, x: dict[str, Any], y_axis: dict[str, Any], language: str
+) -> dict[str, Any]:
+    """Return the layer of points: colour and shape by status, incomplete ones hollow."""
+    labels = _status_labels(language)
+    present = [
+        status for status in STATUS_STYLE if any(_status(p) == status for p in result.points)
+    ]
+    domain = [labels[status] for status in present]
+    colours = [STATUS_STYLE[status][0] for status in present]
+    legend = {"title": None, "orient": "bottom"}
+    return {
+        "mark": {"type": "point", "filled": True, "size": 60, "strokeWidth": 1.5},
+        "encoding": {
+            "x": x,
+            "y": {"field": "value", **y_axis},
+            "color": {
+                "field": "status",
+                "type": "nominal",
+                "scale": {"domain": domain, "range": colours},
+                "legend": legend,
+            },
+            "shape": {
+                "field": "status",
+                "type": "nominal",
+                "scale": {"domain": domain, "range": [STATUS_STYLE[s][1] for s in present]},
+                "legend": legend,
+            },
+            "stroke": {
+                "field": "status",
+                "type": "nominal",
+                "scale": {"domain": domain, "range": colours},
+                "legend": None,
+            },
+            "fillOpacity": {"condition": {"test": "datum.incomplete", "value": 0}, "value": 1},
+            "tooltip": [
+                {"field": "period", "type": "ordinal", "title": gettext_in(language, "Period")},
+                {"field": "value", "type": "quantitative", "title": gettext_in(language, "Value")},
+            ],
+        },
+    }
+
+
+def _goal_layers(goal: float, language: str) -> list[dict[str, Any]]:
+    """Return a labelled horizontal goal line."""
+    data = {"values": [{"goal": goal, "label": gettext_in(language, "Goal")}]}
+    y = {"field": "goal", "type": "quantitative"}
+    return [
+        {
+            "data": data,
+            "mark": {"type": "rule", "color": GOAL_COLOUR, "strokeDash": [8, 4]},
+            "encoding": {"y": y},
+        },
+        {
+            "data": data,
+            "mark": {"type": "text", "color": GOAL_COLOUR, "align": "left", "dx": 4, "dy": -6},
+            "encoding": {"y": y, "x": {"value": 0}, "text": {"field": "label"}},
+        },
+    ]
+
+
+def _annotation_layers(notes: list[tuple[str, str]], x: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return labelled vertical rules at annotated periods (tested changes, events)."""
+    data = {"values": [{"period": period, "note": note} for period, note in notes]}
+    return [
+        {
+            "data": data,
+            "mark": {"type": "rule", "color": "#555555", "strokeDash": [2, 2]},
+            "encoding": {"x": x},
+        },
+        {
+            "data": data,
+            "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 3, "fontSize": 10},
+            "encoding": {"x": x, "y": {"value": 2}, "text": {"field": "note"}},
+        },
+    ]
+
+
+def render_svg(spec: dict[str, Any]) -> str:
+    """Render a Vega-Lite spec to SVG text with vl-convert (bundled Vega, no browser)."""
+    import vl_convert  # optional dependency, imported where it is needed
+
+    return vl_convert.vegalite_to_svg(spec)
