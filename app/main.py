@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -33,6 +34,40 @@ def _validation_message(exc: RequestValidationError) -> str:
     return _("'{field}' is not valid: {problem}").format(field=field, problem=first.get("msg", ""))
 
 
+def domain_errors() -> dict[type[Exception], int]:
+    """The services' refusals and the HTTP status each becomes when a route lets it through."""
+    from app.checklists.answer_rules import AnswerError
+    from app.checklists.service import AnswerConflict, ChecklistClosed, CompletionRefused
+    from app.pathways.events import EventConflict, EventRejected
+    from app.pathways.service import PatientNotFound, PatientRejected
+
+    return {
+        PatientNotFound: 404,
+        PatientRejected: 422,
+        EventRejected: 422,
+        AnswerError: 422,
+        CompletionRefused: 422,
+        EventConflict: 409,
+        AnswerConflict: 409,
+        ChecklistClosed: 409,
+    }
+
+
+def _domain_handler(status: int):  # type: ignore[no-untyped-def]
+    """Answer a service's refusal with its message: JSON for the API, the error page otherwise."""
+
+    async def _handle(request: Request, exc: Exception) -> Response:
+        body: dict[str, object] = {"detail": str(exc)}
+        for extra in ("missing", "current_value", "current_version", "item_id", "errors"):
+            if getattr(exc, extra, None) is not None:
+                body[extra] = getattr(exc, extra)
+        if _wants_json(request):
+            return JSONResponse(jsonable_encoder(body), status_code=status)
+        return render(request, "error.html", {"message": str(exc)}, status_code=status)
+
+    return _handle
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error a user can cause becomes a clear message; nothing leaks a traceback."""
 
@@ -50,6 +85,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if _wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=403)
         return render(request, "error.html", {"message": str(exc)}, status_code=403)
+
+    for exception_class, status in domain_errors().items():
+        app.add_exception_handler(exception_class, _domain_handler(status))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -86,6 +124,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app() -> FastAPI:
     """Build the application with every room's routes."""
+    from app.checklists.api import router as checklists_api
+    from app.checklists.routes import router as checklists_routes
     from app.core.health import router as health_router
     from app.goals.api import router as goals_api
     from app.goals.routes import router as goals_routes
@@ -125,6 +165,8 @@ def create_app() -> FastAPI:
         org_api,
         pathways_routes,
         pathways_api,
+        checklists_routes,
+        checklists_api,
         goals_routes,
         goals_api,
         measures_routes,

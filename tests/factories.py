@@ -115,3 +115,30 @@ def sign_in_client(client: TestClient, user: User, password: str = PASSWORD) -> 
     response = client.post("/api/v1/session", json={"email": user.email, "password": password})
     assert response.status_code == 200, response.text
     return client
+
+
+def pathway_of(db: Session, patient: Patient) -> Pathway:
+    """The (first) pathway of a patient made by make_patient."""
+    from sqlmodel import select
+
+    return db.exec(select(Pathway).where(Pathway.patient_id == patient.id)).one()
+
+
+def nurse_with_pathway(db: Session, started_on: date = date(2026, 1, 5)):  # type: ignore[no-untyped-def]
+    """A nurse, their team and a patient with an open pathway (and its responsible team)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app.org.scope import resolve_viewer
+    from app.pathways.models import PathwayTeam
+
+    team = make_team(db)
+    nurse = make_user(db, role="nurse", team=team)
+    patient = make_patient(db, team, with_pathway=False)
+    pathway = Pathway(patient_id=int(patient.id or 0), started_on=started_on)
+    db.add(pathway)
+    db.flush()
+    start = datetime.combine(started_on, datetime.min.time(), ZoneInfo("Europe/Oslo"))
+    db.add(PathwayTeam(pathway_id=int(pathway.id or 0), team_id=int(team.id or 0), from_at=start))
+    db.flush()
+    return team, nurse, resolve_viewer(db, nurse), patient, pathway

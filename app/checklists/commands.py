@@ -9,12 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.checklists.catalogue import (
-    Catalogue,
-    CatalogueError,
-    ChecklistDefinition,
-    load_catalogue,
-)
+from app.checklists.catalogue import ChecklistDefinition
+from app.checklists.loader import Catalogue, CatalogueError, load_catalogue
 from app.core.config import Settings
 from app.core.i18n import _, current_language, gettext_in, ngettext, normalise_language
 

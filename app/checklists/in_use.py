@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from app.checklists.catalogue import Catalogue, load_catalogue
+from app.checklists.loader import Catalogue, load_catalogue
 from app.core.config import get_settings
 from app.core.i18n import current_language
 

@@ -39,7 +39,7 @@ class MyDay:
 
     today: date
     overdue: list[WorkItem]
-    due_today: list[WorkItem]
+    open_now: list[WorkItem]
     coming_up: list[WorkItem]
 
 
@@ -48,7 +48,7 @@ def my_day(session: Session, *, viewer: Viewer, now: datetime | None = None) -> 
     now = now or utcnow()
     today = now.astimezone(get_settings().zone).date()
     if not viewer.patient_team_ids:
-        return MyDay(today=today, overdue=[], due_today=[], coming_up=[])
+        return MyDay(today=today, overdue=[], open_now=[], coming_up=[])
     rows = session.exec(
         select(ChecklistInstance, Patient.id, Patient.label)
         .join(Pathway, col(Pathway.id) == col(ChecklistInstance.pathway_id))
@@ -63,7 +63,7 @@ def my_day(session: Session, *, viewer: Viewer, now: datetime | None = None) -> 
         .where(col(ChecklistInstance.window_start) <= now + timedelta(days=UPCOMING_DAYS))
         .order_by(col(ChecklistInstance.window_end), col(ChecklistInstance.id))
     ).all()
-    overdue, due_today, coming_up = [], [], []
+    overdue, open_now, coming_up = [], [], []
     for instance, patient_id, label in rows:
         item = WorkItem(
             instance_id=int(instance.id or 0),
@@ -77,8 +77,8 @@ def my_day(session: Session, *, viewer: Viewer, now: datetime | None = None) -> 
         )
         if instance.window_end < now:
             overdue.append(item)
-        elif instance.window_start <= now or instance.due_date == today:
-            due_today.append(item)
+        elif instance.window_start <= now:
+            open_now.append(item)
         else:
             coming_up.append(item)
     record(
@@ -88,4 +88,4 @@ def my_day(session: Session, *, viewer: Viewer, now: datetime | None = None) -> 
         what="my day",
         detail=f"{len(rows)} open checklists",
     )
-    return MyDay(today=today, overdue=overdue, due_today=due_today, coming_up=coming_up)
+    return MyDay(today=today, overdue=overdue, open_now=open_now, coming_up=coming_up)

@@ -62,7 +62,14 @@ def _checklist_title(definition_id: str, version: int | None = None) -> str:
     return checklist_title(definition_id, version)
 
 
+def _status_label(status: str) -> str:
+    from app.checklists.forms import status_label
+
+    return status_label(status)
+
+
 templates.env.globals["checklist_title"] = _checklist_title
+templates.env.globals["status_label"] = _status_label
 
 
 def render(

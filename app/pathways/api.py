@@ -1,14 +1,37 @@
-"""JSON API for patients (more of the pathway arrives with the checklist work)."""
+"""JSON API for patients, pathways and events (the same services as the pages)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
+from datetime import date, datetime
 
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, Field
+
+from app.checklists.service import effective_status
 from app.core.deps import CurrentViewer, SessionDep
-from app.pathways.service import PatientNotFound, get_patient, list_patients
+from app.pathways.events import (
+    cancel_event,
+    correct_event,
+    get_pathway,
+    pathway_events,
+    record_event,
+)
+from app.pathways.models import EventKind, Pathway, PathwayEvent
+from app.pathways.service import (
+    get_patient,
+    list_patients,
+    open_pathway,
+    patient_pathways,
+    register_patient,
+)
+from app.pathways.timeline import pathway_instances
 
-router = APIRouter(prefix="/api/v1", tags=["patients"])
+router = APIRouter(prefix="/api/v1", tags=["patients and pathways"])
+ERRORS = {
+    404: {"description": "Not found, or not in your teams"},
+    409: {"description": "Changed by someone else meanwhile"},
+    422: {"description": "Not valid; `detail` says what to fix"},
+}
 
 
 class PatientPublic(BaseModel):
@@ -22,6 +45,123 @@ class PatientPublic(BaseModel):
     open_pathways: int | None = None
 
 
+class PatientCreate(BaseModel):
+    """A new pseudonymous patient: initials and birth year, never a national identity number."""
+
+    team_id: int
+    label: str = Field(min_length=2, max_length=40, examples=["K.O. 1938"])
+    birth_year: int | None = Field(default=None, ge=1890, le=2100)
+    local_reference: str | None = Field(default=None, max_length=40)
+
+
+class PathwayCreate(BaseModel):
+    """Open a pathway from a date."""
+
+    started_on: date
+
+
+class EventPublic(BaseModel):
+    """A pathway event."""
+
+    id: int
+    kind: str
+    status: str
+    occurred_at: datetime
+    note: str | None
+    cancel_reason: str | None
+    version: int
+
+
+class InstancePublic(BaseModel):
+    """A scheduled checklist on a pathway."""
+
+    id: int
+    definition_id: str
+    definition_version: int
+    variant: str | None
+    event_id: int | None
+    occurrence: int
+    status: str
+    window_start: datetime
+    window_end: datetime
+    due_date: date
+    performed_at: datetime | None
+    recorded_at: datetime | None
+    version: int
+
+
+class PathwayPublic(BaseModel):
+    """A pathway with its events and checklists."""
+
+    id: int
+    patient_id: int
+    status: str
+    started_on: date
+    ended_on: date | None
+    version: int
+    events: list[EventPublic] = []
+    checklists: list[InstancePublic] = []
+
+
+class EventCreate(BaseModel):
+    """Record something that happened on the pathway."""
+
+    kind: EventKind
+    occurred_at: AwareDatetime = Field(description="When it happened, with a time-zone offset.")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class EventCorrection(BaseModel):
+    """Move an event in time; `version` is the version you saw."""
+
+    occurred_at: AwareDatetime
+    version: int
+
+
+class EventCancellation(BaseModel):
+    """Cancel an event recorded by mistake; `version` is the version you saw."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    version: int
+
+
+class EventResult(BaseModel):
+    """An event after a change, with how many checklists it touched."""
+
+    event: EventPublic
+    checklists_changed: int
+
+
+def _patient(p, open_pathways: int | None = None) -> PatientPublic:  # type: ignore[no-untyped-def]
+    return PatientPublic(
+        id=int(p.id or 0),
+        team_id=p.team_id,
+        label=p.label,
+        birth_year=p.birth_year,
+        local_reference=p.local_reference,
+        open_pathways=open_pathways,
+    )
+
+
+def _event(e: PathwayEvent) -> EventPublic:
+    return EventPublic.model_validate(e, from_attributes=True)
+
+
+def _pathway(session, pathway: Pathway, *, detail: bool) -> PathwayPublic:  # type: ignore[no-untyped-def]
+    result = PathwayPublic.model_validate(pathway, from_attributes=True)
+    if detail:
+        result.events = [
+            _event(e) for e in pathway_events(session, pathway_id=int(pathway.id or 0))
+        ]
+        result.checklists = [
+            InstancePublic.model_validate(i, from_attributes=True).model_copy(
+                update={"status": effective_status(i)}
+            )
+            for i in pathway_instances(session, pathway_id=int(pathway.id or 0))
+        ]
+    return result
+
+
 @router.get("/patients")
 def read_patients(
     session: SessionDep,
@@ -32,30 +172,94 @@ def read_patients(
 ) -> list[PatientPublic]:
     """List the patients of the teams you work in (none for coordinators and administrators)."""
     rows = list_patients(session, viewer=viewer, team_id=team_id, limit=limit, offset=offset)
+    return [_patient(p, n) for p, n in rows]
+
+
+@router.post("/patients", status_code=201, responses=ERRORS)
+def create_patient(
+    body: PatientCreate, session: SessionDep, viewer: CurrentViewer
+) -> PatientPublic:
+    """Register a pseudonymous patient on one of your teams."""
+    return _patient(register_patient(session, viewer=viewer, **body.model_dump()))
+
+
+@router.get("/patients/{patient_id}", responses=ERRORS)
+def read_patient(patient_id: int, session: SessionDep, viewer: CurrentViewer) -> PatientPublic:
+    """Return one patient of your teams."""
+    return _patient(get_patient(session, viewer=viewer, patient_id=patient_id))
+
+
+@router.get("/patients/{patient_id}/pathways", responses=ERRORS)
+def read_patient_pathways(
+    patient_id: int, session: SessionDep, viewer: CurrentViewer
+) -> list[PathwayPublic]:
+    """List a patient's pathways, newest first."""
+    patient = get_patient(session, viewer=viewer, patient_id=patient_id)
     return [
-        PatientPublic(
-            id=int(p.id or 0),
-            team_id=p.team_id,
-            label=p.label,
-            birth_year=p.birth_year,
-            local_reference=p.local_reference,
-            open_pathways=n,
-        )
-        for p, n in rows
+        _pathway(session, p, detail=False)
+        for p in patient_pathways(session, patient_id=int(patient.id or 0))
     ]
 
 
-@router.get("/patients/{patient_id}", responses={404: {"description": "Not found or not yours"}})
-def read_patient(patient_id: int, session: SessionDep, viewer: CurrentViewer) -> PatientPublic:
-    """Return one patient of your teams."""
-    try:
-        p = get_patient(session, viewer=viewer, patient_id=patient_id)
-    except PatientNotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
-    return PatientPublic(
-        id=int(p.id or 0),
-        team_id=p.team_id,
-        label=p.label,
-        birth_year=p.birth_year,
-        local_reference=p.local_reference,
+@router.post("/patients/{patient_id}/pathways", status_code=201, responses=ERRORS)
+def create_pathway(
+    patient_id: int, body: PathwayCreate, session: SessionDep, viewer: CurrentViewer
+) -> PathwayPublic:
+    """Open a pathway for a patient."""
+    pathway = open_pathway(
+        session, viewer=viewer, patient_id=patient_id, started_on=body.started_on
     )
+    return _pathway(session, pathway, detail=False)
+
+
+@router.get("/pathways/{pathway_id}", responses=ERRORS)
+def read_pathway(pathway_id: int, session: SessionDep, viewer: CurrentViewer) -> PathwayPublic:
+    """Return a pathway with its events and scheduled checklists."""
+    pathway, _patient_row = get_pathway(session, viewer=viewer, pathway_id=pathway_id)
+    return _pathway(session, pathway, detail=True)
+
+
+@router.post("/pathways/{pathway_id}/events", status_code=201, responses=ERRORS)
+def create_event(
+    pathway_id: int, body: EventCreate, session: SessionDep, viewer: CurrentViewer
+) -> EventResult:
+    """Record an event; the checklists it calls for are scheduled with their due windows."""
+    event, instances = record_event(
+        session,
+        viewer=viewer,
+        pathway_id=pathway_id,
+        kind=body.kind.value,
+        occurred_at=body.occurred_at,
+        note=body.note,
+    )
+    return EventResult(event=_event(event), checklists_changed=len(instances))
+
+
+@router.patch("/events/{event_id}", responses=ERRORS)
+def update_event(
+    event_id: int, body: EventCorrection, session: SessionDep, viewer: CurrentViewer
+) -> EventResult:
+    """Correct when an event happened; unfinished checklists are rescheduled, done work kept."""
+    event, moved = correct_event(
+        session,
+        viewer=viewer,
+        event_id=event_id,
+        occurred_at=body.occurred_at,
+        expected_version=body.version,
+    )
+    return EventResult(event=_event(event), checklists_changed=moved)
+
+
+@router.post("/events/{event_id}/cancel", responses=ERRORS)
+def cancel_event_route(
+    event_id: int, body: EventCancellation, session: SessionDep, viewer: CurrentViewer
+) -> EventResult:
+    """Cancel an event recorded by mistake; its unfinished checklists are cancelled."""
+    event, cancelled = cancel_event(
+        session,
+        viewer=viewer,
+        event_id=event_id,
+        reason=body.reason,
+        expected_version=body.version,
+    )
+    return EventResult(event=_event(event), checklists_changed=cancelled)

@@ -1,32 +1,272 @@
-"""Nurse pages: my day and the patient list."""
+"""Nurse pages: my day, the patient list and the patient page with its pathway timeline."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
+from app.checklists.service import effective_status
 from app.checklists.worklist import my_day
+from app.core.config import get_settings
+from app.core.db import utcnow
 from app.core.deps import SessionDep, require_roles
+from app.core.i18n import _
 from app.core.templating import render
 from app.org.models import Role
 from app.org.scope import Viewer
-from app.pathways.service import list_patients
+from app.pathways.events import (
+    EventConflict,
+    EventRejected,
+    cancel_event,
+    correct_event,
+    get_pathway,
+    pathway_events,
+    record_event,
+)
+from app.pathways.models import EventKind
+from app.pathways.service import (
+    PatientRejected,
+    get_patient,
+    list_patients,
+    open_pathway,
+    patient_pathways,
+    register_patient,
+)
+from app.pathways.timeline import pathway_instances, timeline
 
 router = APIRouter(include_in_schema=False)
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 
 
+def event_kind_labels() -> dict[str, str]:
+    """Event kinds in the current language, in pathway order."""
+    return {
+        EventKind.hospital_admission.value: _("Hospital admission"),
+        EventKind.hospital_discharge.value: _("Discharge from hospital"),
+        EventKind.homecare_start.value: _("Home care starts"),
+        EventKind.home_visit.value: _("Home visit"),
+        EventKind.halfyear_review.value: _("Half-yearly review"),
+        EventKind.pathway_end.value: _("Pathway ends"),
+    }
+
+
+def _local_input(text: str) -> datetime | None:
+    """A datetime-local form value as a UTC-aware moment (None when unreadable)."""
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=get_settings().zone)
+    except ValueError:
+        return None
+
+
 @router.get("/my-day")
 def read_my_day(request: Request, session: SessionDep, viewer: PatientWorker) -> Response:
-    """Show what is due today, overdue and coming up for the nurse's teams."""
+    """Show what is overdue, open now and coming up for the nurse's teams."""
     day = my_day(session, viewer=viewer)
     return render(request, "pathways/my_day.html", {"viewer": viewer, "day": day})
 
 
 @router.get("/patients")
 def read_patients_page(request: Request, session: SessionDep, viewer: PatientWorker) -> Response:
-    """List the patients of the user's teams."""
+    """List the patients of the user's teams, with a form to register one."""
+    return _patients_page(request, session, viewer)
+
+
+def _patients_page(
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
     rows = list_patients(session, viewer=viewer)
-    return render(request, "pathways/patients.html", {"viewer": viewer, "rows": rows})
+    teams = [g for g in viewer.grants if g.role in (Role.nurse.value, Role.team.value)]
+    context = {"viewer": viewer, "rows": rows, "teams": teams, "form": {}, "error": None}
+    context.update(extra)
+    return render(request, "pathways/patients.html", context, status_code=status_code)
+
+
+@router.post("/patients")
+def create_patient_page(
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    team_id: Annotated[int, Form()],
+    label: Annotated[str, Form()] = "",
+    birth_year: Annotated[str, Form()] = "",
+    local_reference: Annotated[str, Form()] = "",
+    started_on: Annotated[str, Form()] = "",
+) -> Response:
+    """Register a patient and open their pathway in one step."""
+    form = {
+        "label": label,
+        "birth_year": birth_year,
+        "local_reference": local_reference,
+        "started_on": started_on,
+        "team_id": team_id,
+    }
+    try:
+        year = int(birth_year) if birth_year.strip() else None
+    except ValueError:
+        return _patients_page(
+            request,
+            session,
+            viewer,
+            status_code=422,
+            form=form,
+            error=_("Birth year must be a year, e.g. 1938."),
+        )
+    try:
+        start = datetime.fromisoformat(started_on).date() if started_on else utcnow().date()
+    except ValueError:
+        return _patients_page(
+            request,
+            session,
+            viewer,
+            status_code=422,
+            form=form,
+            error=_("Write the start date as a date, e.g. 2026-03-02."),
+        )
+    try:
+        patient = register_patient(
+            session,
+            viewer=viewer,
+            team_id=team_id,
+            label=label,
+            birth_year=year,
+            local_reference=local_reference or None,
+        )
+        open_pathway(session, viewer=viewer, patient_id=int(patient.id or 0), started_on=start)
+    except PatientRejected as exc:
+        session.rollback()
+        return _patients_page(request, session, viewer, status_code=422, form=form, error=str(exc))
+    return RedirectResponse(f"/patients/{patient.id}", status_code=303)
+
+
+def _patient_page(
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    patient_id: int,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    patient = get_patient(session, viewer=viewer, patient_id=patient_id)
+    pathways = []
+    for pathway in patient_pathways(session, patient_id=int(patient.id or 0)):
+        events = pathway_events(session, pathway_id=int(pathway.id or 0))
+        instances = pathway_instances(session, pathway_id=int(pathway.id or 0))
+        pathways.append({"pathway": pathway, "entries": timeline(events, instances)})
+    now = utcnow()
+    context = {
+        "viewer": viewer,
+        "patient": patient,
+        "pathways": pathways,
+        "event_kinds": event_kind_labels(),
+        "effective_status": effective_status,
+        "now_local": now.astimezone(get_settings().zone).strftime("%Y-%m-%dT%H:%M"),
+        "event_error": None,
+        "event_form": {},
+    }
+    context.update(extra)
+    return render(request, "pathways/patient.html", context, status_code=status_code)
+
+
+@router.get("/patients/{patient_id}")
+def read_patient_page(
+    patient_id: int, request: Request, session: SessionDep, viewer: PatientWorker
+) -> Response:
+    """The patient's pathway: events, checklists with their status, and what matters."""
+    return _patient_page(request, session, viewer, patient_id)
+
+
+@router.post("/pathways/{pathway_id}/events")
+def create_event_page(
+    pathway_id: int,
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    kind: Annotated[str, Form()] = "",
+    occurred_at: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Record an event on the pathway; its checklists are scheduled at once."""
+    _pathway, patient = get_pathway(session, viewer=viewer, pathway_id=pathway_id)
+    when = _local_input(occurred_at)
+    try:
+        if when is None:
+            raise EventRejected(
+                _("Write when it happened as date and time, e.g. 2026-03-02 14:30.")
+            )
+        record_event(
+            session,
+            viewer=viewer,
+            pathway_id=pathway_id,
+            kind=kind,
+            occurred_at=when,
+            note=note.strip() or None,
+        )
+    except EventRejected as exc:
+        return _patient_page(
+            request,
+            session,
+            viewer,
+            int(patient.id or 0),
+            status_code=422,
+            event_error=str(exc),
+            event_form={"kind": kind, "occurred_at": occurred_at, "note": note},
+        )
+    return RedirectResponse(f"/patients/{patient.id}", status_code=303)
+
+
+@router.post("/events/{event_id}/correct")
+def update_event_page(
+    event_id: int,
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    occurred_at: Annotated[str, Form()] = "",
+    version: Annotated[int, Form()] = 0,
+    patient_id: Annotated[int, Form()] = 0,
+) -> Response:
+    """Correct when an event happened."""
+    when = _local_input(occurred_at)
+    try:
+        if when is None:
+            raise EventRejected(
+                _("Write when it happened as date and time, e.g. 2026-03-02 14:30.")
+            )
+        correct_event(
+            session, viewer=viewer, event_id=event_id, occurred_at=when, expected_version=version
+        )
+    except (EventRejected, EventConflict) as exc:
+        return _patient_page(
+            request, session, viewer, patient_id, status_code=422, event_error=str(exc)
+        )
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+@router.post("/events/{event_id}/cancel")
+def cancel_event_page(
+    event_id: int,
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    reason: Annotated[str, Form()] = "",
+    version: Annotated[int, Form()] = 0,
+    patient_id: Annotated[int, Form()] = 0,
+) -> Response:
+    """Cancel an event recorded by mistake."""
+    try:
+        cancel_event(
+            session, viewer=viewer, event_id=event_id, reason=reason, expected_version=version
+        )
+    except (EventRejected, EventConflict) as exc:
+        return _patient_page(
+            request, session, viewer, patient_id, status_code=422, event_error=str(exc)
+        )
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)

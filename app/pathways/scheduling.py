@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.checklists.catalogue import Catalogue, ChecklistDefinition, due_window_for
+from app.checklists.catalogue import ChecklistDefinition, due_window_for
+from app.checklists.loader import Catalogue
 from app.core.config import get_settings
 
 MAX_OCCURRENCES = 1000

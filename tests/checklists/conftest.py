@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.checklists.catalogue import Catalogue, ChecklistDefinition, load_catalogue
+from app.checklists.catalogue import ChecklistDefinition
+from app.checklists.loader import Catalogue, load_catalogue
 from app.core.i18n import current_language, set_language
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "checklists"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.checklists.catalogue import CatalogueError, load_catalogue
+from app.checklists.loader import CatalogueError, load_catalogue
 
 WriteFiles = Callable[[dict[str, str]], Path]
 

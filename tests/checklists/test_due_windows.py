@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.checklists.catalogue import (
-    Catalogue,
     ChecklistDefinition,
     DueWindowTimes,
     Duration,
     due_window_for,
 )
+from app.checklists.loader import Catalogue
 
 OSLO = ZoneInfo("Europe/Oslo")
 END_OF_DAY = (23, 59, 59, 999999)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.checklists.catalogue import Catalogue
 from app.checklists.commands import default_catalogue_dir
+from app.checklists.loader import Catalogue
 
 SHIPPED_DIR = Path(__file__).resolve().parents[2] / "checklists"
 CORE_SET = {

@@ -9,15 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.checklists.catalogue import (
-    Catalogue,
-    CatalogueError,
-    ChecklistDefinition,
-    VariantError,
-    VariantOverlay,
-    apply_variant,
-    load_catalogue,
-)
+from app.checklists.catalogue import ChecklistDefinition
+from app.checklists.loader import Catalogue, CatalogueError, load_catalogue
+from app.checklists.variants import VariantError, VariantOverlay, apply_variant
 
 WriteFiles = Callable[[dict[str, str]], Path]
 

@@ -1,0 +1,219 @@
+"""JSON API for filling checklists (the same services as the tablet pages)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, Field
+
+from app.checklists.service import (
+    ChecklistView,
+    complete_checklist,
+    get_checklist,
+    mark_not_applicable,
+    save_answer,
+)
+from app.checklists.worklist import my_day
+from app.core.deps import CurrentViewer, SessionDep
+from app.core.i18n import current_language
+
+router = APIRouter(prefix="/api/v1", tags=["checklists"])
+ERRORS = {
+    404: {"description": "Not found, or not in your teams"},
+    409: {"description": "Changed by someone else, or the checklist is closed"},
+    422: {"description": "Not valid; `detail` says what to fix"},
+}
+
+
+class AnswerPublic(BaseModel):
+    """One stored answer."""
+
+    item_id: str
+    value: Any
+    version: int
+    answered_at: datetime
+
+
+class ItemPublic(BaseModel):
+    """One item of the checklist as shown now (hidden items are left out)."""
+
+    id: str
+    type: str
+    label: str
+    required: bool
+    core: bool
+    options: list[dict[str, str]] | None = None
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class ChecklistPublic(BaseModel):
+    """A checklist instance with its visible items, answers and progress."""
+
+    id: int
+    definition_id: str
+    definition_version: int
+    variant: str | None
+    title: str
+    patient_id: int
+    status: str
+    window_start: datetime
+    window_end: datetime
+    performed_at: datetime | None
+    version: int
+    answered: int
+    visible: int
+    items: list[ItemPublic]
+    answers: list[AnswerPublic]
+
+
+class AnswerSave(BaseModel):
+    """An answer to one item; `version` is the answer's version you saw (0 for none yet)."""
+
+    value: Any = Field(description="yes/no/not_relevant, an option id, a list, a number, a date")
+    version: int = Field(ge=0)
+    idempotency_key: str | None = Field(default=None, max_length=80)
+
+
+class Completion(BaseModel):
+    """Complete the checklist; `performed_at` is when the work was done (default now)."""
+
+    performed_at: AwareDatetime | None = None
+
+
+class NotApplicable(BaseModel):
+    """Why the whole checklist does not apply."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class WorkItemPublic(BaseModel):
+    """A checklist on the nurse's list."""
+
+    instance_id: int
+    definition_id: str
+    title: str
+    status: str
+    window_start: datetime
+    window_end: datetime
+    due_date: date
+    patient_id: int
+    patient_label: str
+
+
+class MyDayPublic(BaseModel):
+    """The nurse's day."""
+
+    today: date
+    overdue: list[WorkItemPublic]
+    open_now: list[WorkItemPublic]
+    coming_up: list[WorkItemPublic]
+
+
+def checklist_public(view: ChecklistView) -> ChecklistPublic:
+    """Shape a checklist for the API."""
+    from app.checklists.answer_rules import visible_items
+
+    language = current_language()
+    answered, visible = view.progress
+    return ChecklistPublic(
+        id=int(view.instance.id or 0),
+        definition_id=view.instance.definition_id,
+        definition_version=view.instance.definition_version,
+        variant=view.instance.variant,
+        title=view.definition.title.get(language),
+        patient_id=int(view.patient.id or 0),
+        status=view.status,
+        window_start=view.instance.window_start,
+        window_end=view.instance.window_end,
+        performed_at=view.instance.performed_at,
+        version=view.instance.version,
+        answered=answered,
+        visible=visible,
+        items=[
+            ItemPublic(
+                id=item.id,
+                type=item.type,
+                label=item.label.get(language),
+                required=item.required,
+                core=item.core,
+                options=[{"id": o.id, "label": o.label.get(language)} for o in item.options]
+                if item.options
+                else None,
+                unit=item.unit,
+                min=item.min,
+                max=item.max,
+            )
+            for item in visible_items(view.definition, view.values)
+        ],
+        answers=[
+            AnswerPublic(
+                item_id=a.item_id, value=a.value, version=a.version, answered_at=a.answered_at
+            )
+            for a in view.answers.values()
+        ],
+    )
+
+
+@router.get("/my-day")
+def read_my_day(session: SessionDep, viewer: CurrentViewer) -> MyDayPublic:
+    """Checklists overdue, open now and coming up for your teams."""
+    from app.checklists.in_use import checklist_title
+
+    day = my_day(session, viewer=viewer)
+
+    def shape(items):  # type: ignore[no-untyped-def]
+        return [WorkItemPublic(**vars(i), title=checklist_title(i.definition_id)) for i in items]
+
+    return MyDayPublic(
+        today=day.today,
+        overdue=shape(day.overdue),
+        open_now=shape(day.open_now),
+        coming_up=shape(day.coming_up),
+    )
+
+
+@router.get("/checklists/{instance_id}", responses=ERRORS)
+def read_checklist(instance_id: int, session: SessionDep, viewer: CurrentViewer) -> ChecklistPublic:
+    """Return a checklist with its visible items and answers."""
+    return checklist_public(get_checklist(session, viewer=viewer, instance_id=instance_id))
+
+
+@router.put("/checklists/{instance_id}/answers/{item_id}", responses=ERRORS)
+def update_answer(
+    instance_id: int, item_id: str, body: AnswerSave, session: SessionDep, viewer: CurrentViewer
+) -> ChecklistPublic:
+    """Save one answer; a stale version gets 409 with the current answer, retries are safe."""
+    view, _answer = save_answer(
+        session,
+        viewer=viewer,
+        instance_id=instance_id,
+        item_id=item_id,
+        value=body.value,
+        expected_version=body.version,
+        idempotency_key=body.idempotency_key,
+    )
+    return checklist_public(view)
+
+
+@router.post("/checklists/{instance_id}/complete", responses=ERRORS)
+def create_completion(
+    instance_id: int, body: Completion, session: SessionDep, viewer: CurrentViewer
+) -> ChecklistPublic:
+    """Complete a checklist; refused with the list of missing required items."""
+    view = complete_checklist(
+        session, viewer=viewer, instance_id=instance_id, performed_at=body.performed_at
+    )
+    return checklist_public(view)
+
+
+@router.post("/checklists/{instance_id}/not-applicable", responses=ERRORS)
+def create_not_applicable(
+    instance_id: int, body: NotApplicable, session: SessionDep, viewer: CurrentViewer
+) -> ChecklistPublic:
+    """Mark a whole checklist not applicable, with the reason."""
+    view = mark_not_applicable(session, viewer=viewer, instance_id=instance_id, reason=body.reason)
+    return checklist_public(view)

@@ -1,0 +1,178 @@
+"""Tablet pages for filling a checklist: every answer saves itself as soon as it is given."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.checklists.answer_rules import AnswerError, missing_required, visible_items
+from app.checklists.catalogue import ChecklistItem
+from app.checklists.forms import display_value, posted_value, posted_version
+from app.checklists.service import (
+    AnswerConflict,
+    ChecklistClosed,
+    ChecklistView,
+    CompletionRefused,
+    complete_checklist,
+    get_checklist,
+    mark_not_applicable,
+    save_answer,
+)
+from app.core.config import get_settings
+from app.core.db import utcnow
+from app.core.deps import SessionDep, require_roles
+from app.core.i18n import _
+from app.core.templating import render
+from app.org.models import Role
+from app.org.scope import Viewer
+
+router = APIRouter(include_in_schema=False)
+PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
+
+
+def _page_context(view: ChecklistView, **extra: Any) -> dict[str, Any]:
+    """What the checklist page and its partials need."""
+    values = view.values
+    visible = {item.id for item in visible_items(view.definition, values)}
+    missing = {item.id for item in missing_required(view.definition, values)}
+    answered, total = view.progress
+    context: dict[str, Any] = {
+        "view": view,
+        "instance": view.instance,
+        "definition": view.definition,
+        "values": values,
+        "answers": view.answers,
+        "visible": visible,
+        "missing": missing,
+        "answered": answered,
+        "total": total,
+        "editable": view.instance.status in ("due", "in_progress"),
+        "display_value": display_value,
+        "now_local": utcnow().astimezone(get_settings().zone).strftime("%Y-%m-%dT%H:%M"),
+        "what_matters": None,
+    }
+    context.update(extra)
+    return context
+
+
+def _item_response(
+    request: Request,
+    view: ChecklistView,
+    item: ChecklistItem,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    """One item re-rendered, with the progress and the conditional items swapped out of band."""
+    context = _page_context(view, item=item, **extra)
+    context["oob_items"] = [
+        other for other in view.definition.items if other.show_if and other.id != item.id
+    ]
+    return render(request, "checklists/_item_saved.html", context, status_code=status_code)
+
+
+@router.get("/checklists/{instance_id}")
+def read_checklist_page(
+    instance_id: int, request: Request, session: SessionDep, viewer: PatientWorker
+) -> Response:
+    """Show the checklist form, with what is already answered."""
+    view = get_checklist(session, viewer=viewer, instance_id=instance_id)
+    return render(request, "checklists/checklist.html", _page_context(view))
+
+
+@router.post("/checklists/{instance_id}/answers/{item_id}")
+async def update_answer_page(
+    instance_id: int, item_id: str, request: Request, session: SessionDep, viewer: PatientWorker
+) -> Response:
+    """Save one answer from the form; 422 shows what to fix, 409 shows the other answer."""
+    form = await request.form()
+    view = get_checklist(session, viewer=viewer, instance_id=instance_id)
+    try:
+        item = view.definition.item(item_id)
+    except KeyError:
+        return render(
+            request,
+            "error.html",
+            {"message": _("This checklist has no item '{item_id}'.").format(item_id=item_id)},
+            status_code=404,
+        )
+    value = posted_value(item, form)
+    try:
+        view, _answer = save_answer(
+            session,
+            viewer=viewer,
+            instance_id=instance_id,
+            item_id=item_id,
+            value=value,
+            expected_version=posted_version(form),
+            idempotency_key=str(form.get("idempotency_key") or "") or None,
+        )
+    except AnswerError as exc:
+        return _item_response(
+            request, view, item, status_code=422, error=exc.message, typed_value=value
+        )
+    except AnswerConflict as conflict:
+        return _item_response(request, view, item, status_code=409, conflict=conflict, mine=value)
+    except ChecklistClosed as exc:
+        return _item_response(request, view, item, status_code=409, error=str(exc))
+    return _item_response(request, view, item, saved=True)
+
+
+@router.post("/checklists/{instance_id}/complete")
+def create_completion_page(
+    instance_id: int,
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    performed_at: Annotated[str, Form()] = "",
+) -> Response:
+    """Complete the checklist, or show what is still missing."""
+    zone = get_settings().zone
+    try:
+        when = datetime.fromisoformat(performed_at).replace(tzinfo=zone) if performed_at else None
+    except ValueError:
+        when = None
+        problem: str | None = _("Write the time as date and time, e.g. 2026-03-02 14:30.")
+    else:
+        problem = None
+    if problem is None:
+        try:
+            view = complete_checklist(
+                session, viewer=viewer, instance_id=instance_id, performed_at=when
+            )
+        except (CompletionRefused, ChecklistClosed) as exc:
+            problem = str(exc)
+        else:
+            return RedirectResponse(f"/patients/{view.patient.id}", status_code=303)
+    view = get_checklist(session, viewer=viewer, instance_id=instance_id)
+    return render(
+        request,
+        "checklists/checklist.html",
+        _page_context(view, completion_error=problem, performed_at=performed_at),
+        status_code=422,
+    )
+
+
+@router.post("/checklists/{instance_id}/not-applicable")
+def create_not_applicable_page(
+    instance_id: int,
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Mark the whole checklist not applicable, with the reason."""
+    try:
+        view = mark_not_applicable(session, viewer=viewer, instance_id=instance_id, reason=reason)
+    except (CompletionRefused, ChecklistClosed) as exc:
+        view = get_checklist(session, viewer=viewer, instance_id=instance_id)
+        return render(
+            request,
+            "checklists/checklist.html",
+            _page_context(view, not_applicable_error=str(exc)),
+            status_code=422,
+        )
+    return RedirectResponse(f"/patients/{view.patient.id}", status_code=303)

@@ -1,0 +1,298 @@
+"""Filling checklists: answers saved one at a time, conflicts caught, completion checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.audit.models import AuditAction
+from app.audit.service import record
+from app.checklists.answer_rules import (
+    is_answered,
+    missing_required,
+    progress,
+    set_answer,
+)
+from app.checklists.catalogue import ChecklistDefinition
+from app.checklists.in_use import catalogue_in_use
+from app.checklists.models import ChecklistAnswer, ChecklistInstance, InstanceStatus
+from app.core.config import get_settings
+from app.core.db import utcnow
+from app.core.i18n import _, current_language
+from app.org.models import User
+from app.org.scope import Viewer
+from app.pathways.models import Pathway, PathwayEvent, Patient
+from app.pathways.service import PatientNotFound
+
+OPEN_STATUSES = (InstanceStatus.due.value, InstanceStatus.in_progress.value)
+EARLY_REPEAT = timedelta(days=30)
+
+
+def effective_status(instance: ChecklistInstance, now: datetime | None = None) -> str:
+    """The status a person sees: an open checklist whose window has closed is 'missed'."""
+    now = now or utcnow()
+    if instance.status in OPEN_STATUSES and instance.window_end < now:
+        return "missed"
+    return instance.status
+
+
+class ChecklistClosed(Exception):
+    """The checklist is completed, not applicable or cancelled: answers cannot change (409)."""
+
+    def __init__(self, instance: ChecklistInstance) -> None:
+        messages = {
+            InstanceStatus.completed.value: _(
+                "The checklist is completed; its answers are kept as they were."
+            ),
+            InstanceStatus.not_applicable.value: _("The checklist is marked not applicable."),
+            InstanceStatus.cancelled.value: _("The checklist was cancelled with its event."),
+        }
+        super().__init__(messages.get(instance.status, _("The checklist cannot be changed.")))
+        self.instance = instance
+
+
+@dataclass
+class AnswerConflict(Exception):
+    """Someone else saved this item after the version the user saw (409)."""
+
+    item_id: str
+    current_value: Any
+    current_version: int
+    answered_by: str | None
+    answered_at: datetime | None
+
+    def __str__(self) -> str:
+        return _("{who} changed this answer meanwhile. Check it and save again.").format(
+            who=self.answered_by or _("Someone else")
+        )
+
+
+class CompletionRefused(Exception):
+    """Complete was refused: the required items still missing, or a bad time (422)."""
+
+    def __init__(self, message: str, missing: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or []
+
+
+@dataclass
+class ChecklistView:
+    """An instance with its definition, answers and who the patient is."""
+
+    instance: ChecklistInstance
+    definition: ChecklistDefinition
+    answers: dict[str, ChecklistAnswer]
+    patient: Patient
+    pathway: Pathway
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Item id → stored value."""
+        return {item_id: a.value for item_id, a in self.answers.items() if is_answered(a.value)}
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(answered visible items, visible items)."""
+        return progress(self.definition, self.values)
+
+    @property
+    def status(self) -> str:
+        """The status as a person sees it (missed included)."""
+        return effective_status(self.instance)
+
+
+def _load(session: Session, *, viewer: Viewer, instance_id: int) -> ChecklistView:
+    """Load an instance the viewer may work on, or PatientNotFound (existence is private)."""
+    row = session.exec(
+        select(ChecklistInstance, Pathway, Patient)
+        .join(Pathway, col(Pathway.id) == col(ChecklistInstance.pathway_id))
+        .join(Patient, col(Patient.id) == col(Pathway.patient_id))
+        .where(ChecklistInstance.id == instance_id)
+    ).first()
+    if row is None:
+        raise PatientNotFound()
+    instance, pathway, patient = row
+    if not (
+        viewer.may_see_patients_of(instance.team_id) or viewer.may_see_patients_of(patient.team_id)
+    ):
+        raise PatientNotFound()
+    definition = catalogue_in_use().resolve(
+        instance.definition_id, instance.definition_version, instance.variant
+    )
+    answers = {
+        a.item_id: a
+        for a in session.exec(
+            select(ChecklistAnswer).where(ChecklistAnswer.instance_id == instance.id)
+        ).all()
+    }
+    return ChecklistView(instance, definition, answers, patient, pathway)
+
+
+def get_checklist(session: Session, *, viewer: Viewer, instance_id: int) -> ChecklistView:
+    """Open a checklist for reading or filling (audited)."""
+    view = _load(session, viewer=viewer, instance_id=instance_id)
+    record(
+        session,
+        viewer=viewer,
+        action=AuditAction.read,
+        what=f"checklist {view.definition.id}",
+        patient_id=view.patient.id,
+        detail=f"instance {instance_id}",
+    )
+    return view
+
+
+def _user_name(session: Session, user_id: int | None) -> str | None:
+    user = session.get(User, user_id) if user_id else None
+    return user.display_name if user else None
+
+
+def save_answer(
+    session: Session,
+    *,
+    viewer: Viewer,
+    instance_id: int,
+    item_id: str,
+    value: Any,
+    expected_version: int,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[ChecklistView, ChecklistAnswer]:
+    """Save one answer: validated, never over someone else's newer answer, safe to retry."""
+    now = now or utcnow()
+    view = _load(session, viewer=viewer, instance_id=instance_id)
+    if idempotency_key:
+        replay = session.exec(
+            select(ChecklistAnswer).where(ChecklistAnswer.idempotency_key == idempotency_key)
+        ).first()
+        if replay is not None and replay.instance_id == instance_id and replay.item_id == item_id:
+            return view, replay
+    if view.instance.status not in OPEN_STATUSES:
+        raise ChecklistClosed(view.instance)
+    today = now.astimezone(get_settings().zone).date()
+    current = view.answers.get(item_id)
+    current_version = current.version if current else 0
+    updated = set_answer(view.definition, view.values, item_id, value, today=today)
+    if expected_version != current_version:
+        raise AnswerConflict(
+            item_id=item_id,
+            current_value=current.value if current else None,
+            current_version=current_version,
+            answered_by=_user_name(session, current.answered_by_id) if current else None,
+            answered_at=current.answered_at if current else None,
+        )
+    normalised = updated.get(item_id)
+    if current is None:
+        current = ChecklistAnswer(
+            instance_id=instance_id,
+            item_id=item_id,
+            value=normalised,
+            answered_by_id=viewer.user_id,
+            answered_at=now,
+            idempotency_key=idempotency_key,
+        )
+    else:
+        current.value = normalised
+        current.version += 1
+        current.answered_by_id = viewer.user_id
+        current.answered_at = now
+        current.idempotency_key = idempotency_key
+    session.add(current)
+    if view.instance.status == InstanceStatus.due.value:
+        view.instance.status = InstanceStatus.in_progress.value
+        view.instance.version += 1
+        session.add(view.instance)
+    session.flush()
+    view.answers[item_id] = current
+    record(
+        session,
+        viewer=viewer,
+        action=AuditAction.update,
+        what=f"answer {view.definition.id}",
+        patient_id=view.patient.id,
+        detail=f"instance {instance_id} item {item_id}",
+    )
+    return view, current
+
+
+def complete_checklist(
+    session: Session,
+    *,
+    viewer: Viewer,
+    instance_id: int,
+    performed_at: datetime | None = None,
+    now: datetime | None = None,
+) -> ChecklistView:
+    """Complete a checklist when every required item is answered; record when it was done."""
+    now = now or utcnow()
+    performed_at = performed_at or now
+    view = _load(session, viewer=viewer, instance_id=instance_id)
+    if view.instance.status not in OPEN_STATUSES:
+        raise ChecklistClosed(view.instance)
+    if performed_at > now:
+        raise CompletionRefused(_("The time the work was done cannot be in the future."))
+    if performed_at < _earliest_performed_at(session, view.instance):
+        raise CompletionRefused(
+            _("The time the work was done is before the event that called for the checklist.")
+        )
+    missing = missing_required(view.definition, view.values)
+    if missing:
+        labels = [item.label.get(current_language()) for item in missing]
+        raise CompletionRefused(
+            _("Answer these before completing: {items}.").format(items=", ".join(labels)),
+            [item.id for item in missing],
+        )
+    view.instance.status = InstanceStatus.completed.value
+    view.instance.performed_at = performed_at
+    view.instance.recorded_at = now
+    view.instance.completed_by_id = viewer.user_id
+    view.instance.version += 1
+    session.add(view.instance)
+    session.flush()
+    record(
+        session,
+        viewer=viewer,
+        action=AuditAction.update,
+        what=f"checklist {view.definition.id} completed",
+        patient_id=view.patient.id,
+        detail=f"instance {instance_id}",
+    )
+    return view
+
+
+def mark_not_applicable(
+    session: Session, *, viewer: Viewer, instance_id: int, reason: str
+) -> ChecklistView:
+    """Mark a whole checklist not applicable, with the reason (it leaves the measures)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CompletionRefused(_("Say why the checklist does not apply."))
+    view = _load(session, viewer=viewer, instance_id=instance_id)
+    if view.instance.status not in OPEN_STATUSES:
+        raise ChecklistClosed(view.instance)
+    view.instance.status = InstanceStatus.not_applicable.value
+    view.instance.not_applicable_reason = reason[:500]
+    view.instance.recorded_at = utcnow()
+    view.instance.version += 1
+    session.add(view.instance)
+    session.flush()
+    record(
+        session,
+        viewer=viewer,
+        action=AuditAction.update,
+        what=f"checklist {view.definition.id} not applicable",
+        patient_id=view.patient.id,
+        detail=f"instance {instance_id}",
+    )
+    return view
+
+
+def _earliest_performed_at(session: Session, instance: ChecklistInstance) -> datetime:
+    """Work cannot be done before the event that called for it (a month early for repeats)."""
+    event = session.get(PathwayEvent, instance.event_id) if instance.event_id else None
+    if event is not None and instance.occurrence == 0:
+        return min(event.occurred_at, instance.window_start)
+    return instance.window_start - EARLY_REPEAT

@@ -1,0 +1,128 @@
+/* Keeps every checklist answer until the server has acknowledged it.
+ *
+ * Each change gets an idempotency key; retries after a network failure reuse it, so the
+ * server never stores an answer twice. Unacknowledged answers are kept in localStorage and
+ * sent again after a reload or when the connection returns.
+ */
+(function () {
+  "use strict";
+  var root = document.querySelector(".checklist[data-instance]");
+  if (!root) { return; }
+  var storeKey = "hph-pending-" + root.getAttribute("data-instance");
+  var retryDelays = [1000, 2000, 4000, 8000, 15000, 30000];
+
+  function pending() {
+    try { return JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return {}; }
+  }
+  function savePending(map) {
+    if (Object.keys(map).length) { localStorage.setItem(storeKey, JSON.stringify(map)); }
+    else { localStorage.removeItem(storeKey); }
+  }
+  function itemForm(el) { return el && el.closest ? el.closest("form.item") : null; }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+  function entries(form) {
+    var list = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "idempotency_key" && name !== "version") { list.push([name, value]); }
+    });
+    return list;
+  }
+  function setState(form, text, cls) {
+    var state = form.querySelector(".save-state");
+    if (state) { state.innerHTML = ""; var span = document.createElement("span");
+      span.className = cls; span.textContent = text; state.appendChild(span); }
+  }
+  function restore(form, saved) {
+    form.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (input) {
+      input.checked = saved.entries.some(function (e) { return e[0] === input.name && e[1] === input.value; });
+    });
+    form.querySelectorAll("input[type=text], input[type=date], textarea").forEach(function (input) {
+      var found = saved.entries.filter(function (e) { return e[0] === input.name; });
+      input.value = found.length ? found[found.length - 1][1] : "";
+    });
+    form.querySelector("[name=idempotency_key]").value = saved.key;
+    form.querySelector("[name=version]").value = saved.version;
+  }
+
+  // A new answer: give it a key and remember it until the server says it is saved.
+  document.addEventListener("change", function (event) {
+    var form = itemForm(event.target);
+    if (!form) { return; }
+    var key = newKey();
+    form.querySelector("[name=idempotency_key]").value = key;
+    var map = pending();
+    map[form.getAttribute("data-item")] = {
+      key: key, version: form.querySelector("[name=version]").value, entries: entries(form)
+    };
+    savePending(map);
+    form.dataset.attempt = "0";
+    setState(form, root.dataset.savingText || "…", "saving");
+  }, true);
+
+  function scheduleRetry(form) {
+    var attempt = parseInt(form.dataset.attempt || "0", 10);
+    form.dataset.attempt = String(attempt + 1);
+    document.getElementById("offline").hidden = false;
+    setState(form, root.dataset.retryText || "!", "error");
+    setTimeout(function () {
+      if (document.body.contains(form)) { htmx.trigger(form, "retry"); }
+    }, retryDelays[Math.min(attempt, retryDelays.length - 1)]);
+  }
+
+  document.body.addEventListener("htmx:sendError", function (event) {
+    var form = itemForm(event.detail.elt);
+    if (form) { scheduleRetry(form); }
+  });
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var form = itemForm(event.detail.elt);
+    if (form && event.detail.xhr.status >= 500) { scheduleRetry(form); }
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var form = itemForm(event.detail.elt);
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (!form || status === 0 || status >= 500) { return; }
+    // The server answered (saved, or told us why not): the answer is no longer in flight.
+    var map = pending();
+    delete map[form.getAttribute("data-item")];
+    savePending(map);
+    document.getElementById("offline").hidden = true;
+  });
+
+  // "Save mine instead" after a conflict: put my answer back and send it on the new version.
+  document.body.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest(".keep-mine") : null;
+    if (!button) { return; }
+    var form = itemForm(button);
+    var mine = JSON.parse(button.getAttribute("data-mine"));
+    var values = Array.isArray(mine) ? mine : [mine];
+    var saved = { key: newKey(), version: form.querySelector("[name=version]").value, entries: [] };
+    values.forEach(function (v) {
+      if (v === null) { return; }
+      if (v === "not_relevant" && !form.querySelector("input[name=value][value=not_relevant]")) {
+        saved.entries.push(["not_relevant", "1"]);
+      } else { saved.entries.push(["value", String(v)]); }
+    });
+    restore(form, saved);
+    var map = pending(); map[form.getAttribute("data-item")] = saved; savePending(map);
+    htmx.trigger(form, "retry");
+  });
+
+  // After a reload: send whatever the server never acknowledged.
+  document.addEventListener("DOMContentLoaded", function () {
+    var map = pending();
+    Object.keys(map).forEach(function (itemId) {
+      var form = document.getElementById("item-" + itemId);
+      if (!form) { return; }
+      restore(form, map[itemId]);
+      htmx.trigger(form, "retry");
+    });
+  });
+  window.addEventListener("online", function () {
+    document.querySelectorAll("form.item").forEach(function (form) {
+      if (pending()[form.getAttribute("data-item")]) { htmx.trigger(form, "retry"); }
+    });
+  });
+})();
