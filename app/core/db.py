@@ -69,7 +69,9 @@ def _enable_sqlite_rules(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+        # writes fails at once with "database is locked" when another writer went first.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def build_engine(url: str, **kwargs: Any) -> Engine:
