@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime
 from app.core.tables import Versioned, sql_in
@@ -80,6 +80,23 @@ class ChecklistAnswer(Versioned, table=True):
     id: int | None = Field(default=None, primary_key=True)
     instance_id: int = Field(foreign_key="checklist_instance.id", index=True, ondelete="CASCADE")
     item_id: str = Field(max_length=64)
+    value: Any = Field(default=None, sa_type=JSON)
+    answered_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    answered_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ChecklistAnswerRevision(SQLModel, table=True):
+    """Every saved version of an answer, never changed: the history, and the idempotency keys
+    that make a retried save safe however late it arrives."""
+
+    __tablename__ = "checklist_answer_revision"
+    __table_args__ = (Index("ix_checklist_answer_revision_instance_id_item_id", "instance_id", "item_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="checklist_answer.id", ondelete="CASCADE")
+    instance_id: int = Field(foreign_key="checklist_instance.id", ondelete="CASCADE")
+    item_id: str = Field(max_length=64)
+    version: int
     value: Any = Field(default=None, sa_type=JSON)
     answered_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
     answered_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -18,7 +18,12 @@ from app.checklists.answer_rules import (
 )
 from app.checklists.catalogue import ChecklistDefinition
 from app.checklists.in_use import catalogue_in_use
-from app.checklists.models import ChecklistAnswer, ChecklistInstance, InstanceStatus
+from app.checklists.models import (
+    ChecklistAnswer,
+    ChecklistAnswerRevision,
+    ChecklistInstance,
+    InstanceStatus,
+)
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.i18n import _, current_language
@@ -166,10 +171,12 @@ def save_answer(
     view = _load(session, viewer=viewer, instance_id=instance_id)
     if idempotency_key:
         replay = session.exec(
-            select(ChecklistAnswer).where(ChecklistAnswer.idempotency_key == idempotency_key)
+            select(ChecklistAnswerRevision).where(
+                ChecklistAnswerRevision.idempotency_key == idempotency_key
+            )
         ).first()
         if replay is not None and replay.instance_id == instance_id and replay.item_id == item_id:
-            return view, replay
+            return view, view.answers[item_id]
     if view.instance.status not in OPEN_STATUSES:
         raise ChecklistClosed(view.instance)
     today = now.astimezone(get_settings().zone).date()
@@ -192,15 +199,26 @@ def save_answer(
             value=normalised,
             answered_by_id=viewer.user_id,
             answered_at=now,
-            idempotency_key=idempotency_key,
         )
     else:
         current.value = normalised
         current.version += 1
         current.answered_by_id = viewer.user_id
         current.answered_at = now
-        current.idempotency_key = idempotency_key
     session.add(current)
+    session.flush()
+    session.add(
+        ChecklistAnswerRevision(
+            answer_id=int(current.id or 0),
+            instance_id=instance_id,
+            item_id=item_id,
+            version=current.version,
+            value=normalised,
+            answered_by_id=viewer.user_id,
+            answered_at=now,
+            idempotency_key=idempotency_key,
+        )
+    )
     if view.instance.status == InstanceStatus.due.value:
         view.instance.status = InstanceStatus.in_progress.value
         view.instance.version += 1
