@@ -16,15 +16,10 @@ from app.checklists.service import (
     save_answer,
 )
 from app.checklists.worklist import my_day
-from app.core.deps import CurrentViewer, SessionDep
+from app.core.deps import ERROR_RESPONSES, CurrentViewer, SessionDep
 from app.core.i18n import current_language
 
 router = APIRouter(prefix="/api/v1", tags=["checklists"])
-ERRORS = {
-    404: {"description": "Not found, or not in your teams"},
-    409: {"description": "Changed by someone else, or the checklist is closed"},
-    422: {"description": "Not valid; `detail` says what to fix"},
-}
 
 
 class AnswerPublic(BaseModel):
@@ -176,13 +171,13 @@ def read_my_day(session: SessionDep, viewer: CurrentViewer) -> MyDayPublic:
     )
 
 
-@router.get("/checklists/{instance_id}", responses=ERRORS)
+@router.get("/checklists/{instance_id}", responses=ERROR_RESPONSES)
 def read_checklist(instance_id: int, session: SessionDep, viewer: CurrentViewer) -> ChecklistPublic:
     """Return a checklist with its visible items and answers."""
     return checklist_public(get_checklist(session, viewer=viewer, instance_id=instance_id))
 
 
-@router.put("/checklists/{instance_id}/answers/{item_id}", responses=ERRORS)
+@router.put("/checklists/{instance_id}/answers/{item_id}", responses=ERROR_RESPONSES)
 def update_answer(
     instance_id: int, item_id: str, body: AnswerSave, session: SessionDep, viewer: CurrentViewer
 ) -> ChecklistPublic:
@@ -199,7 +194,7 @@ def update_answer(
     return checklist_public(view)
 
 
-@router.post("/checklists/{instance_id}/complete", responses=ERRORS)
+@router.post("/checklists/{instance_id}/complete", responses=ERROR_RESPONSES)
 def create_completion(
     instance_id: int, body: Completion, session: SessionDep, viewer: CurrentViewer
 ) -> ChecklistPublic:
@@ -210,7 +205,7 @@ def create_completion(
     return checklist_public(view)
 
 
-@router.post("/checklists/{instance_id}/not-applicable", responses=ERRORS)
+@router.post("/checklists/{instance_id}/not-applicable", responses=ERROR_RESPONSES)
 def create_not_applicable(
     instance_id: int, body: NotApplicable, session: SessionDep, viewer: CurrentViewer
 ) -> ChecklistPublic:

@@ -90,7 +90,9 @@ class ChecklistAnswerRevision(SQLModel, table=True):
     that make a retried save safe however late it arrives."""
 
     __tablename__ = "checklist_answer_revision"
-    __table_args__ = (Index("ix_checklist_answer_revision_instance_id_item_id", "instance_id", "item_id"),)
+    __table_args__ = (
+        Index("ix_checklist_answer_revision_instance_id_item_id", "instance_id", "item_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="checklist_answer.id", ondelete="CASCADE")

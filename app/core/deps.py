@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlmodel import Session
@@ -60,3 +60,10 @@ def require_roles(*roles: str) -> Callable[[Viewer], Viewer]:
         return viewer
 
     return _guard
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not found, or not in your teams (existence is private)"},
+    409: {"description": "Changed by someone else meanwhile, or closed"},
+    422: {"description": "Not valid; `detail` says what to fix, in the user's language"},
+}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from app.checklists.service import effective_status
-from app.core.deps import CurrentViewer, SessionDep
+from app.core.deps import ERROR_RESPONSES, CurrentViewer, SessionDep
 from app.pathways.events import (
     cancel_event,
     correct_event,
@@ -27,11 +27,6 @@ from app.pathways.service import (
 from app.pathways.timeline import pathway_instances
 
 router = APIRouter(prefix="/api/v1", tags=["patients and pathways"])
-ERRORS = {
-    404: {"description": "Not found, or not in your teams"},
-    409: {"description": "Changed by someone else meanwhile"},
-    422: {"description": "Not valid; `detail` says what to fix"},
-}
 
 
 class PatientPublic(BaseModel):
@@ -175,7 +170,7 @@ def read_patients(
     return [_patient(p, n) for p, n in rows]
 
 
-@router.post("/patients", status_code=201, responses=ERRORS)
+@router.post("/patients", status_code=201, responses=ERROR_RESPONSES)
 def create_patient(
     body: PatientCreate, session: SessionDep, viewer: CurrentViewer
 ) -> PatientPublic:
@@ -183,13 +178,13 @@ def create_patient(
     return _patient(register_patient(session, viewer=viewer, **body.model_dump()))
 
 
-@router.get("/patients/{patient_id}", responses=ERRORS)
+@router.get("/patients/{patient_id}", responses=ERROR_RESPONSES)
 def read_patient(patient_id: int, session: SessionDep, viewer: CurrentViewer) -> PatientPublic:
     """Return one patient of your teams."""
     return _patient(get_patient(session, viewer=viewer, patient_id=patient_id))
 
 
-@router.get("/patients/{patient_id}/pathways", responses=ERRORS)
+@router.get("/patients/{patient_id}/pathways", responses=ERROR_RESPONSES)
 def read_patient_pathways(
     patient_id: int, session: SessionDep, viewer: CurrentViewer
 ) -> list[PathwayPublic]:
@@ -201,7 +196,7 @@ def read_patient_pathways(
     ]
 
 
-@router.post("/patients/{patient_id}/pathways", status_code=201, responses=ERRORS)
+@router.post("/patients/{patient_id}/pathways", status_code=201, responses=ERROR_RESPONSES)
 def create_pathway(
     patient_id: int, body: PathwayCreate, session: SessionDep, viewer: CurrentViewer
 ) -> PathwayPublic:
@@ -212,14 +207,14 @@ def create_pathway(
     return _pathway(session, pathway, detail=False)
 
 
-@router.get("/pathways/{pathway_id}", responses=ERRORS)
+@router.get("/pathways/{pathway_id}", responses=ERROR_RESPONSES)
 def read_pathway(pathway_id: int, session: SessionDep, viewer: CurrentViewer) -> PathwayPublic:
     """Return a pathway with its events and scheduled checklists."""
     pathway, _patient_row = get_pathway(session, viewer=viewer, pathway_id=pathway_id)
     return _pathway(session, pathway, detail=True)
 
 
-@router.post("/pathways/{pathway_id}/events", status_code=201, responses=ERRORS)
+@router.post("/pathways/{pathway_id}/events", status_code=201, responses=ERROR_RESPONSES)
 def create_event(
     pathway_id: int, body: EventCreate, session: SessionDep, viewer: CurrentViewer
 ) -> EventResult:
@@ -235,7 +230,7 @@ def create_event(
     return EventResult(event=_event(event), checklists_changed=len(instances))
 
 
-@router.patch("/events/{event_id}", responses=ERRORS)
+@router.patch("/events/{event_id}", responses=ERROR_RESPONSES)
 def update_event(
     event_id: int, body: EventCorrection, session: SessionDep, viewer: CurrentViewer
 ) -> EventResult:
@@ -250,7 +245,7 @@ def update_event(
     return EventResult(event=_event(event), checklists_changed=moved)
 
 
-@router.post("/events/{event_id}/cancel", responses=ERRORS)
+@router.post("/events/{event_id}/cancel", responses=ERROR_RESPONSES)
 def cancel_event_route(
     event_id: int, body: EventCancellation, session: SessionDep, viewer: CurrentViewer
 ) -> EventResult:

@@ -1,4 +1,4 @@
-"""Events schedule checklists; corrections reschedule what is not done; cancelling keeps done work."""
+"""Events schedule checklists; corrections reschedule unfinished ones; done work stays."""
 
 from __future__ import annotations
 
