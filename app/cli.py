@@ -12,8 +12,8 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from app.charts.command import chart
-from app.checklists.catalogue import CatalogueError
 from app.checklists.commands import checklists_app
+from app.checklists.loader import CatalogueError
 from app.core.config import SettingsError, get_settings
 from app.core.db import build_engine, describe_connection_error
 

@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.config import get_settings
 from app.core.deps import LANGUAGE_COOKIE, Forbidden, NotSignedIn
+from app.core.hardening import CSRFProtection, security_headers
 from app.core.i18n import _, set_language
 from app.core.templating import render
 
@@ -149,13 +151,14 @@ def create_app() -> FastAPI:
     )
 
     @app.middleware("http")
-    async def _language(request: Request, call_next):  # type: ignore[no-untyped-def]
-        set_language(request.cookies.get(LANGUAGE_COOKIE) or "nb")
+    async def _language_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        set_language(request.cookies.get(LANGUAGE_COOKIE) or get_settings().default_language)
         response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        for name, value in security_headers(request.url.path).items():
+            response.headers.setdefault(name, value)
         return response
+
+    app.add_middleware(CSRFProtection, secret=get_settings().resolved_secret_key())
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

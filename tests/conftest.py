@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from itsdangerous import URLSafeSerializer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -20,6 +21,7 @@ os.environ.setdefault("HPH_DATA_DIR", tempfile.mkdtemp(prefix="hph-test-data-"))
 from app.core import migrate  # noqa: E402
 from app.core.config import get_settings  # noqa: E402
 from app.core.db import build_engine, get_engine, get_session  # noqa: E402
+from app.core.hardening import CSRF_COOKIE, CSRF_HEADER  # noqa: E402
 from tests.postgres_cluster import PostgresUnavailable, ThrowawayCluster, start_cluster  # noqa: E402
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -120,9 +122,32 @@ def app(db: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch):  # type: 
     get_engine.cache_clear()
 
 
+def csrf_token_for_tests() -> str:
+    """A CSRF token signed like the application signs them (as a browser would hold one)."""
+    secret = get_settings().resolved_secret_key()
+    return str(URLSafeSerializer(secret).dumps("test-browser", CSRF_COOKIE))
+
+
 @pytest.fixture()
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    """An HTTP client for the application (no session cookie yet)."""
+    """An HTTP client for the application that carries a CSRF token like a browser page."""
+    token = csrf_token_for_tests()
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        test_client.headers[CSRF_HEADER] = token
+        send = test_client.request
+
+        def request_with_token(method: str, url: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            if test_client.cookies.get(CSRF_COOKIE) is None:
+                test_client.cookies.set(CSRF_COOKIE, token)
+            return send(method, url, **kwargs)  # type: ignore[arg-type]
+
+        test_client.request = request_with_token  # type: ignore[method-assign]
+        yield test_client
+
+
+@pytest.fixture()
+def bare_client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """An HTTP client without any CSRF token (a forged cross-site request)."""
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -131,3 +156,14 @@ def pytest_report_header(config: pytest.Config) -> str:
     """Say which databases the run uses."""
     where = os.environ.get("HPH_TEST_DATABASE_URL") or "a throwaway cluster"
     return f"hph: databases sqlite + postgresql ({where}); root={Path('/').resolve()}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_test_state() -> Iterator[None]:
+    """English for services called directly, and no sign-in attempts counted yet."""
+    from app.core.i18n import set_language
+    from app.org.throttle import reset_sign_in_limits
+
+    set_language("en")
+    reset_sign_in_limits()
+    yield

@@ -17,7 +17,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
-from app.checklists.catalogue import Catalogue
+from app.checklists.loader import Catalogue
 from app.checklists.models import ChecklistInstance, InstanceStatus
 from app.core.config import get_settings
 from app.demo.network import DemoTeam, SeededNetwork, seed_network

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from app.core.config import get_settings
 from app.core.deps import SESSION_COOKIE, CurrentViewer, SessionDep, client_address
 from app.org.service import SignInError, sign_in, sign_out
+from app.org.throttle import TooManyAttempts, check_sign_in_rate
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
 
@@ -61,9 +62,19 @@ def _public(viewer: CurrentViewer) -> ViewerPublic:
     )
 
 
-@router.post("/session", responses={401: {"description": "Wrong e-mail or password"}})
+@router.post(
+    "/session",
+    responses={
+        401: {"description": "Wrong e-mail or password"},
+        429: {"description": "Too many attempts"},
+    },
+)
 def create_session(body: SignInRequest, request: Request, session: SessionDep) -> JSONResponse:
     """Sign in; the session cookie is set on the response."""
+    try:
+        check_sign_in_rate(address=client_address(request), email=body.email)
+    except TooManyAttempts as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=429)
     try:
         signed_in = sign_in(
             session,

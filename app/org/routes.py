@@ -23,6 +23,7 @@ from app.org.models import Role, User
 from app.org.overview import admin_overview, coordinator_overview, team_overview
 from app.org.scope import Viewer
 from app.org.service import SignInError, sign_in, sign_out
+from app.org.throttle import TooManyAttempts, check_sign_in_rate
 
 router = APIRouter(include_in_schema=False)
 
@@ -48,6 +49,16 @@ def create_sign_in(
     """Sign in and go to the page the user asked for, or say what is wrong."""
     errors = form.problems()
     if not errors:
+        try:
+            check_sign_in_rate(address=client_address(request), email=form.email)
+        except TooManyAttempts as exc:
+            form.password = ""
+            return render(
+                request,
+                "org/sign_in.html",
+                {"form": form, "errors": {"form": str(exc)}},
+                status_code=429,
+            )
         try:
             signed_in = sign_in(
                 session,

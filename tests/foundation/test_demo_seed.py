@@ -24,8 +24,8 @@ SKIPPED_COLUMNS = {"created_at", "updated_at", "password_hash", "id"}
 def _digest(engine: Engine) -> str:
     """A fingerprint of every row (timestamps of the run and salted hashes left out)."""
     digest = hashlib.sha256()
-    inspector = inspect(engine)
     with engine.connect() as connection:
+        inspector = inspect(connection)
         for table in sorted(inspector.get_table_names()):
             if table in {"alembic_version", "audit_entry", "user_session"}:
                 continue

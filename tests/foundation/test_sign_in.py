@@ -167,3 +167,14 @@ def test_role_page_refuses_other_roles(client: TestClient, db: Session) -> None:
     sign_in_client(client, user)
     assert client.get("/coordinator").status_code == 403
     assert client.get("/admin").status_code == 403
+
+
+def test_too_many_attempts_from_one_account_are_throttled(client: TestClient, db: Session) -> None:
+    client.cookies.set("hph_lang", "en")
+    for _ in range(10):
+        client.post("/api/v1/session", json={"email": "nobody@example.no", "password": "x"})
+    response = client.post("/api/v1/session", json={"email": "nobody@example.no", "password": "x"})
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.json()["detail"]
+    page = client.post("/sign-in", data={"email": "nobody@example.no", "password": "x"})
+    assert page.status_code == 429 and "Too many sign-in attempts" in page.text

@@ -1,0 +1,76 @@
+"""CSRF tokens on forms and htmx calls, security headers, and no secrets in responses."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from tests.factories import PASSWORD, make_team, make_user
+
+
+def test_form_post_without_csrf_token_is_refused_with_a_clear_message(
+    bare_client: TestClient, db: Session
+) -> None:
+    user = make_user(db, role="nurse", team=make_team(db))
+    response = bare_client.post("/api/v1/session", json={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 200
+    bare_client.cookies.set("hph_lang", "en")
+    refused = bare_client.post("/sign-out", data={})
+    assert refused.status_code == 403
+    assert "The form has expired" in refused.text
+    assert bare_client.get("/api/v1/me").status_code == 200
+
+
+def test_form_post_with_the_token_from_the_page_is_accepted(bare_client: TestClient, db) -> None:
+    user = make_user(db, role="nurse", team=make_team(db))
+    page = bare_client.get("/sign-in")
+    token = bare_client.cookies.get("csrftoken")
+    assert token and f'value="{token}"' in page.text
+    response = bare_client.post(
+        "/sign-in",
+        data={"email": user.email, "password": PASSWORD, "csrftoken": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
+def test_htmx_header_token_is_accepted(bare_client: TestClient, db) -> None:
+    user = make_user(db, role="nurse", team=make_team(db))
+    bare_client.get("/sign-in")
+    token = bare_client.cookies.get("csrftoken") or ""
+    bare_client.post("/api/v1/session", json={"email": user.email, "password": PASSWORD})
+    response = bare_client.post(
+        "/language",
+        data={"language": "en"},
+        headers={"x-csrftoken": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
+def test_form_encoded_post_to_the_api_needs_the_token(bare_client: TestClient, db) -> None:
+    user = make_user(db, role="nurse", team=make_team(db))
+    bare_client.post("/api/v1/session", json={"email": user.email, "password": PASSWORD})
+    response = bare_client.post("/api/v1/session", data={"email": user.email})
+    assert response.status_code == 403
+
+
+def test_pages_carry_a_strict_content_security_policy(client: TestClient) -> None:
+    headers = client.get("/sign-in").headers
+    policy = headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["cache-control"] == "no-store"
+
+
+def test_unexpected_error_shows_no_trace_or_secret(app, client: TestClient) -> None:
+    @app.get("/boom-for-test")
+    def _boom() -> None:
+        raise RuntimeError("secret-value-in-exception")
+
+    response = client.get("/boom-for-test")
+    assert response.status_code == 500
+    assert "secret-value-in-exception" not in response.text
+    assert "Traceback" not in response.text
