@@ -126,6 +126,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app() -> FastAPI:
     """Build the application with every room's routes."""
+    from app.audit.routes import router as audit_routes
     from app.checklists.api import router as checklists_api
     from app.checklists.routes import router as checklists_routes
     from app.core.health import router as health_router
@@ -174,6 +175,7 @@ def create_app() -> FastAPI:
         goals_api,
         measures_routes,
         measures_api,
+        audit_routes,
     ):
         app.include_router(router)
     return app

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from app.audit.service import entries_for_patient
 from app.checklists.service import effective_status
 from app.core.deps import ERROR_RESPONSES, CurrentViewer, SessionDep
 from app.pathways.events import (
@@ -17,6 +19,7 @@ from app.pathways.events import (
     record_event,
 )
 from app.pathways.models import EventKind, Pathway, PathwayEvent
+from app.pathways.privacy import erase_patient, export_patient
 from app.pathways.service import (
     get_patient,
     list_patients,
@@ -258,3 +261,55 @@ def cancel_event_route(
         expected_version=body.version,
     )
     return EventResult(event=_event(event), checklists_changed=cancelled)
+
+
+class Erasure(BaseModel):
+    """Confirm an erasure by typing the patient's label."""
+
+    confirm_label: str = Field(min_length=1, max_length=40)
+
+
+class AccessLogEntry(BaseModel):
+    """One access to the patient's data."""
+
+    at: datetime
+    user: str | None
+    role: str | None
+    action: str
+    what: str
+
+
+@router.get("/patients/{patient_id}/export", responses=ERROR_RESPONSES)
+def read_patient_export(
+    patient_id: int, session: SessionDep, viewer: CurrentViewer
+) -> JSONResponse:
+    """Everything stored about the patient, as a JSON download (audited as an export)."""
+    document = export_patient(session, viewer=viewer, patient_id=patient_id)
+    return JSONResponse(
+        document,
+        headers={"Content-Disposition": f'attachment; filename="patient-{patient_id}.json"'},
+    )
+
+
+@router.get("/patients/{patient_id}/access-log", responses=ERROR_RESPONSES)
+def read_patient_access_log(
+    patient_id: int, session: SessionDep, viewer: CurrentViewer
+) -> list[AccessLogEntry]:
+    """Who has read or written this patient's data, newest first."""
+    patient = get_patient(session, viewer=viewer, patient_id=patient_id)
+    return [
+        AccessLogEntry(at=e.at, user=e.user_email, role=e.role, action=e.action, what=e.what)
+        for e in entries_for_patient(session, patient_id=int(patient.id or 0))
+    ]
+
+
+@router.post("/patients/{patient_id}/erase", responses=ERROR_RESPONSES)
+def create_patient_erasure(
+    patient_id: int, body: Erasure, session: SessionDep, viewer: CurrentViewer
+) -> dict[str, int]:
+    """Erase the patient and all their data on request (team members of their team only)."""
+    return {
+        "erased_patient_id": erase_patient(
+            session, viewer=viewer, patient_id=patient_id, confirm_label=body.confirm_label
+        )
+    }

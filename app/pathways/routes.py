@@ -27,6 +27,7 @@ from app.pathways.events import (
     record_event,
 )
 from app.pathways.models import EventKind
+from app.pathways.privacy import erase_patient
 from app.pathways.service import (
     PatientRejected,
     get_patient,
@@ -270,3 +271,21 @@ def cancel_event_page(
             request, session, viewer, patient_id, status_code=422, event_error=str(exc)
         )
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+@router.post("/patients/{patient_id}/erase")
+def create_patient_erasure_page(
+    patient_id: int,
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    confirm_label: Annotated[str, Form()] = "",
+) -> Response:
+    """Erase a patient on request, after the label is typed to confirm."""
+    try:
+        erase_patient(session, viewer=viewer, patient_id=patient_id, confirm_label=confirm_label)
+    except PatientRejected as exc:
+        return _patient_page(
+            request, session, viewer, patient_id, status_code=422, erase_error=str(exc)
+        )
+    return RedirectResponse("/patients", status_code=303)
