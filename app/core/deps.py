@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -17,6 +18,26 @@ SESSION_COOKIE = "hph_session"
 LANGUAGE_COOKIE = "hph_lang"
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """Who may use a route: anyone, any signed-in user, or only some roles (on their scope)."""
+
+    audience: str
+    roles: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """The rule in a few words, for the route table and its test."""
+        return self.audience if not self.roles else f"{self.audience}: {', '.join(self.roles)}"
+
+
+def public_route() -> None:
+    """Anyone may use this route, signed in or not (sign-in, health, language)."""
+
+
+public_route.access_rule = AccessRule("public")  # type: ignore[attr-defined]
+PUBLIC = Depends(public_route)
 
 
 class NotSignedIn(Exception):
@@ -48,6 +69,7 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
     return viewer
 
 
+get_viewer.access_rule = AccessRule("signed in")  # type: ignore[attr-defined]
 CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
 
 
@@ -59,7 +81,25 @@ def require_roles(*roles: str) -> Callable[[Viewer], Viewer]:
             raise Forbidden()
         return viewer
 
+    _guard.access_rule = AccessRule("roles", tuple(roles))  # type: ignore[attr-defined]
     return _guard
+
+
+def access_rule_of(dependant: Any) -> AccessRule | None:
+    """The most specific access rule declared among a route's dependencies (roles win)."""
+    rules: list[AccessRule] = []
+    stack = [dependant]
+    while stack:
+        current = stack.pop()
+        rule = getattr(current.call, "access_rule", None)
+        if rule is not None:
+            rules.append(rule)
+        stack.extend(current.dependencies)
+    for audience in ("roles", "signed in", "public"):
+        for rule in rules:
+            if rule.audience == audience:
+                return rule
+    return None
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

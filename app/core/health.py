@@ -8,11 +8,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.db import get_engine
+from app.core.deps import PUBLIC
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", dependencies=[PUBLIC])
 def read_health() -> JSONResponse:
     """Report whether the application and its database answer."""
     try:

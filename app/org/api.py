@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.core.config import get_settings
-from app.core.deps import SESSION_COOKIE, CurrentViewer, SessionDep, client_address
+from app.core.deps import PUBLIC, SESSION_COOKIE, CurrentViewer, SessionDep, client_address
 from app.org.service import SignInError, sign_in, sign_out
 from app.org.throttle import TooManyAttempts, check_sign_in_rate
 
@@ -64,6 +64,7 @@ def _public(viewer: CurrentViewer) -> ViewerPublic:
 
 @router.post(
     "/session",
+    dependencies=[PUBLIC],
     responses={
         401: {"description": "Wrong e-mail or password"},
         429: {"description": "Too many attempts"},

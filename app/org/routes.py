@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.core.config import get_settings
 from app.core.deps import (
     LANGUAGE_COOKIE,
+    PUBLIC,
     SESSION_COOKIE,
     CurrentViewer,
     SessionDep,
@@ -35,14 +36,14 @@ ROLE_HOME = {
 }
 
 
-@router.get("/sign-in")
+@router.get("/sign-in", dependencies=[PUBLIC])
 def read_sign_in(request: Request, next: str = "/") -> Response:
     """Show the sign-in form."""
     form = SignInForm(next=next)
     return render(request, "org/sign_in.html", {"form": form, "errors": {}})
 
 
-@router.post("/sign-in")
+@router.post("/sign-in", dependencies=[PUBLIC])
 def create_sign_in(
     request: Request, session: SessionDep, form: Annotated[SignInForm, Form()]
 ) -> Response:
@@ -86,7 +87,7 @@ def create_sign_in(
     return render(request, "org/sign_in.html", {"form": form, "errors": errors}, status_code=422)
 
 
-@router.post("/sign-out")
+@router.post("/sign-out", dependencies=[PUBLIC])
 def delete_sign_in(request: Request, session: SessionDep) -> Response:
     """End the session and go back to the sign-in page."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -97,7 +98,7 @@ def delete_sign_in(request: Request, session: SessionDep) -> Response:
     return response
 
 
-@router.post("/language")
+@router.post("/language", dependencies=[PUBLIC])
 def update_language(
     request: Request, session: SessionDep, language: Annotated[str, Form()] = "nb"
 ) -> Response:

@@ -1,0 +1,44 @@
+"""Every route declares who may use it, in one place: its access dependency."""
+
+from __future__ import annotations
+
+from fastapi.routing import APIRoute
+
+from app.core.deps import access_rule_of
+from app.main import create_app
+
+UNDECLARED_BY_DESIGN = {"/api/openapi.json", "/api/docs", "/docs/oauth2-redirect", "/static"}
+
+
+def all_routes(app) -> list[APIRoute]:  # type: ignore[no-untyped-def]
+    """Every API route of the application, included routers flattened."""
+    found: list[APIRoute] = []
+    stack = list(app.router.routes)
+    while stack:
+        route = stack.pop()
+        if isinstance(route, APIRoute):
+            found.append(route)
+        included = getattr(route, "original_router", None)  # FastAPI's included routers
+        if included is not None:
+            stack.extend(included.routes)
+    return found
+
+
+def test_every_route_declares_its_access_rule() -> None:
+    app = create_app()
+    routes = all_routes(app)
+    assert len(routes) > 30
+    undeclared = sorted(
+        f"{sorted(r.methods)} {r.path}"
+        for r in routes
+        if r.path not in UNDECLARED_BY_DESIGN and access_rule_of(r.dependant) is None
+    )
+    assert undeclared == []
+
+
+def test_patient_pages_are_for_nurses_and_team_members_only() -> None:
+    app = create_app()
+    rules = {(r.path, tuple(sorted(r.methods))): access_rule_of(r.dependant) for r in all_routes(app)}
+    for (path, _methods), rule in rules.items():
+        if path.startswith(("/patients", "/checklists", "/my-day")):
+            assert rule is not None and rule.roles and set(rule.roles) <= {"nurse", "team"}, path
