@@ -132,5 +132,5 @@ def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(f"{base}/sign-in")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit].primary")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")

@@ -46,6 +46,6 @@ def test_nurse_touch_targets_are_large(tablet_page, live_server):  # type: ignor
 
 def test_language_switch_to_english(tablet_page, live_server):  # type: ignore[no-untyped-def]
     sign_in(tablet_page, live_server, "sykepleier@demo.no")
-    tablet_page.click("button[name=language][value=en]")
-    tablet_page.wait_for_load_state("networkidle")
+    with tablet_page.expect_navigation():
+        tablet_page.click("button[name=language][value=en]")
     assert "My day" in tablet_page.locator("h1").first.inner_text()
