@@ -217,6 +217,7 @@ class SeededNetwork:
     team_ids: dict[str, int]
     team_specs: dict[str, DemoTeam]
     users: list[DemoUser]
+    team_organisations: dict[str, str]
 
 
 def seed_network(session: Session) -> SeededNetwork:
@@ -226,6 +227,7 @@ def seed_network(session: Session) -> SeededNetwork:
     organisation_ids: dict[str, int] = {}
     team_ids: dict[str, int] = {}
     team_specs: dict[str, DemoTeam] = {}
+    team_organisations: dict[str, str] = {}
     for spec in NETWORKS:
         network = LearningNetwork(slug=spec.slug, name=spec.name, region=spec.region)
         session.add(network)
@@ -252,6 +254,7 @@ def seed_network(session: Session) -> SeededNetwork:
                 session.flush()
                 team_ids[team_spec.slug] = int(team.id or 0)
                 team_specs[team_spec.slug] = team_spec
+                team_organisations[team_spec.slug] = org_spec.slug
     password_hash = hash_password(DEMO_PASSWORD)
     for demo_user in DEMO_USERS:
         user = User(
@@ -279,4 +282,9 @@ def seed_network(session: Session) -> SeededNetwork:
                 )
             )
     session.flush()
-    return SeededNetwork(team_ids=team_ids, team_specs=team_specs, users=list(DEMO_USERS))
+    return SeededNetwork(
+        team_ids=team_ids,
+        team_specs=team_specs,
+        users=list(DEMO_USERS),
+        team_organisations=team_organisations,
+    )

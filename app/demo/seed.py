@@ -124,7 +124,7 @@ class _Generator:
         naive = datetime(day.year, day.month, day.day) + timedelta(hours=hour)
         return naive.replace(tzinfo=self.zone).astimezone(UTC)
 
-    def add_patient(self, team_id: int, team: DemoTeam) -> None:
+    def add_patient(self, team_id: int, team: DemoTeam, organisation: str) -> None:
         """Draw one patient with one pathway and everything that happened on it."""
         rng, rows = self.rng, self.rows
         patient_id = rows.next_id(rows.patients)
@@ -202,6 +202,7 @@ class _Generator:
                 series_started=frozenset(series_started),
                 pathway_end=end_at,
                 zone=self.zone,
+                organisation=organisation,
             )
             for plan in planned:
                 self.add_instance(pathway_id, event_id, team_id, team, plan, cancelled, end_at)
@@ -287,7 +288,7 @@ class _Generator:
                 team_id=team_id,
                 definition_id=plan.definition_id,
                 definition_version=plan.definition_version,
-                variant=None,
+                variant=plan.variant,
                 occurrence=plan.occurrence,
                 status=status,
                 window_start=start,
@@ -452,7 +453,9 @@ def plan_rows(
     total = max(1, round(BASE_PATIENTS * scale))
     for slug, count in _patients_per_team(network, total):
         for _ in range(count):
-            generator.add_patient(network.team_ids[slug], network.team_specs[slug])
+            generator.add_patient(
+                network.team_ids[slug], network.team_specs[slug], network.team_organisations[slug]
+            )
     return generator.rows
 
 

@@ -14,6 +14,7 @@ from app.checklists.models import ChecklistInstance, InstanceStatus
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.i18n import _
+from app.org.models import Organisation, Team
 from app.org.scope import Viewer
 from app.pathways.models import (
     EventKind,
@@ -168,6 +169,15 @@ def _overlaps_existing(session: Session, pathway_id: int, plan: PlannedInstance)
     )
 
 
+def _organisation_slug(session: Session, team_id: int) -> str | None:
+    """The slug of the organisation a team belongs to (local variants are adopted per slug)."""
+    return session.exec(
+        select(Organisation.slug)
+        .join(Team, col(Team.organisation_id) == col(Organisation.id))
+        .where(Team.id == team_id)
+    ).first()
+
+
 def schedule_event(
     session: Session, *, event: PathwayEvent, pathway: Pathway, patient: Patient, now: datetime
 ) -> list[ChecklistInstance]:
@@ -178,6 +188,7 @@ def schedule_event(
         event_time=event.occurred_at,
         horizon=now + SERIES_HORIZON,
         series_started=_series_started(session, int(pathway.id or 0)),
+        organisation=_organisation_slug(session, patient.team_id),
     )
     created = []
     for plan in planned:
@@ -189,6 +200,7 @@ def schedule_event(
             team_id=responsible_team(session, pathway=pathway, patient=patient, at=plan.window_end),
             definition_id=plan.definition_id,
             definition_version=plan.definition_version,
+            variant=plan.variant,
             occurrence=plan.occurrence,
             window_start=plan.window_start,
             window_end=plan.window_end,

@@ -46,6 +46,19 @@ class PlannedInstance:
     window_start: datetime
     window_end: datetime
     dates: AttributionDates
+    variant: str | None = None
+
+
+def variant_for(
+    catalogue: Catalogue, definition: ChecklistDefinition, organisation: str | None
+) -> str | None:
+    """The local variant an organisation has adopted for this checklist version, if any."""
+    if organisation is None:
+        return None
+    for overlay in catalogue.variants(definition.id):
+        if overlay.organisation == organisation and overlay.base_version == definition.version:
+            return overlay.variant
+    return None
 
 
 def plan_definition(
@@ -55,6 +68,7 @@ def plan_definition(
     horizon: datetime,
     pathway_end: datetime | None = None,
     zone: ZoneInfo | None = None,
+    variant: str | None = None,
 ) -> list[PlannedInstance]:
     """Plan one checklist after its event: one instance, or a series up to the horizon."""
     planned: list[PlannedInstance] = []
@@ -76,6 +90,7 @@ def plan_definition(
                 window_start=window.start,
                 window_end=window.end,
                 dates=attribution_dates(window.end, zone),
+                variant=variant,
             )
         )
     return planned
@@ -90,8 +105,9 @@ def plan_for_event(
     series_started: frozenset[str] = frozenset(),
     pathway_end: datetime | None = None,
     zone: ZoneInfo | None = None,
+    organisation: str | None = None,
 ) -> list[PlannedInstance]:
-    """Plan every checklist a pathway event triggers.
+    """Plan every checklist a pathway event triggers (in the organisation's local variant).
 
     ``series_started`` names the ``once_per_pathway`` repeating lists that an earlier event of
     the pathway already started; they are not planned again.
@@ -112,6 +128,7 @@ def plan_for_event(
                 horizon=horizon,
                 pathway_end=pathway_end,
                 zone=zone,
+                variant=variant_for(catalogue, definition, organisation),
             )
         )
     return planned

@@ -260,3 +260,28 @@ def test_pathway_end_closes_the_pathway_and_cancels_later_checklists(db: Session
     nutrition = [i for k, i in _instances(db, pathway.id).items() if k.startswith("ernaering")]
     later = [i for i in nutrition if i.window_start > datetime(2026, 1, 20, 9, tzinfo=OSLO)]
     assert later and all(i.status == "cancelled" for i in later)
+
+
+def test_organisation_with_a_local_variant_gets_it_on_new_checklists(db: Session) -> None:
+    from app.checklists.service import get_checklist
+    from app.org.scope import resolve_viewer
+    from tests.factories import make_organisation, make_patient, make_team, make_user, pathway_of
+
+    team = make_team(db, make_organisation(db, slug="molde", name="Molde kommune"))
+    viewer = resolve_viewer(db, make_user(db, role="nurse", team=team))
+    pathway = pathway_of(db, make_patient(db, team))
+    _event, created = record_event(
+        db,
+        viewer=viewer,
+        pathway_id=pathway.id,
+        kind="hospital_discharge",
+        occurred_at=datetime(2026, 1, 20, 11, tzinfo=OSLO),
+        now=NOW,
+    )
+    call = next(i for i in created if i.definition_id == "hph-1")
+    assert call.variant == "molde-utskrivning"
+    assert next(i for i in created if i.definition_id == "hph-2").variant is None
+    items = [
+        item.id for item in get_checklist(db, viewer=viewer, instance_id=call.id).definition.items
+    ]
+    assert "next_of_kin_informed" in items and "discharge_info_received" in items
