@@ -43,7 +43,16 @@ class MyDay:
     coming_up: list[WorkItem]
 
 
-def my_day(session: Session, *, viewer: Viewer, now: datetime | None = None) -> MyDay:
+SORT_KEYS = {
+    "due": lambda item: (item.window_end, item.instance_id),
+    "patient": lambda item: (item.patient_label, item.window_end),
+    "checklist": lambda item: (item.definition_id, item.window_end),
+}
+
+
+def my_day(
+    session: Session, *, viewer: Viewer, now: datetime | None = None, sort: str = "due"
+) -> MyDay:
     """Return open checklists of the nurse's teams around today, in one query."""
     now = now or utcnow()
     today = now.astimezone(get_settings().zone).date()
@@ -88,4 +97,10 @@ def my_day(session: Session, *, viewer: Viewer, now: datetime | None = None) -> 
         what="my day",
         detail=f"{len(rows)} open checklists",
     )
-    return MyDay(today=today, overdue=overdue, open_now=open_now, coming_up=coming_up)
+    key = SORT_KEYS.get(sort, SORT_KEYS["due"])
+    return MyDay(
+        today=today,
+        overdue=sorted(overdue, key=key),
+        open_now=sorted(open_now, key=key),
+        coming_up=sorted(coming_up, key=key),
+    )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.checklists.service import effective_status
-from app.checklists.worklist import my_day
+from app.checklists.worklist import SORT_KEYS, my_day
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import SessionDep, require_roles
@@ -63,10 +63,13 @@ def _local_input(text: str) -> datetime | None:
 
 
 @router.get("/my-day")
-def read_my_day(request: Request, session: SessionDep, viewer: PatientWorker) -> Response:
+def read_my_day(
+    request: Request, session: SessionDep, viewer: PatientWorker, sort: str = "due"
+) -> Response:
     """Show what is overdue, open now and coming up for the nurse's teams."""
-    day = my_day(session, viewer=viewer)
-    return render(request, "pathways/my_day.html", {"viewer": viewer, "day": day})
+    sort = sort if sort in SORT_KEYS else "due"
+    day = my_day(session, viewer=viewer, sort=sort)
+    return render(request, "pathways/my_day.html", {"viewer": viewer, "day": day, "sort": sort})
 
 
 @router.get("/patients")

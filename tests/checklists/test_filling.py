@@ -203,3 +203,12 @@ def test_tablet_complete_with_local_time_records_performed_at(hph2, db) -> None:
     assert instance.performed_at is not None
     assert instance.performed_at.astimezone(OSLO).strftime("%Y-%m-%dT%H:%M") == when
     assert isinstance(instance.recorded_at, datetime)
+
+
+def test_my_day_lists_open_checklists_of_the_nurses_team_sorted(hph2, db) -> None:
+    client, instance, *_ = hph2
+    body = client.get("/api/v1/my-day").json()
+    assert instance.id in [i["instance_id"] for i in body["open_now"]]
+    page = client.get("/my-day?sort=patient")
+    assert page.status_code == 200 and f"/checklists/{instance.id}" in page.text
+    assert client.get("/my-day?sort=nonsense").status_code == 200
