@@ -109,6 +109,10 @@ def app(db: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch):  # type: 
     application = create_app()
 
     def _session() -> Iterator[Session]:
+        # Like production, each request is its own transaction: what the test set up before
+        # is committed (to a savepoint of the test's transaction), so a refused request rolls
+        # back only its own work, never the fixtures.
+        db.commit()
         try:
             yield db
             db.commit()

@@ -26,6 +26,7 @@ from app.core.db import utcnow
 from app.core.deps import SessionDep, require_roles
 from app.core.i18n import _
 from app.core.templating import render
+from app.goals.service import what_matters_summary
 from app.org.models import Role
 from app.org.scope import Viewer
 
@@ -78,9 +79,10 @@ def _item_response(
 def read_checklist_page(
     instance_id: int, request: Request, session: SessionDep, viewer: PatientWorker
 ) -> Response:
-    """Show the checklist form, with what is already answered."""
+    """Show the checklist form under the patient's own words, with what is answered."""
     view = get_checklist(session, viewer=viewer, instance_id=instance_id)
-    return render(request, "checklists/checklist.html", _page_context(view))
+    summary = what_matters_summary(session, viewer=viewer, pathway_id=view.pathway.id or 0)
+    return render(request, "checklists/checklist.html", _page_context(view, what_matters=summary))
 
 
 @router.post("/checklists/{instance_id}/answers/{item_id}")

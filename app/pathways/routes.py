@@ -15,6 +15,7 @@ from app.core.db import utcnow
 from app.core.deps import SessionDep, require_roles
 from app.core.i18n import _
 from app.core.templating import render
+from app.goals.service import what_matters_summary
 from app.org.models import Role
 from app.org.scope import Viewer
 from app.pathways.events import (
@@ -164,7 +165,10 @@ def _patient_page(
     for pathway in patient_pathways(session, patient_id=int(patient.id or 0)):
         events = pathway_events(session, pathway_id=int(pathway.id or 0))
         instances = pathway_instances(session, pathway_id=int(pathway.id or 0))
-        pathways.append({"pathway": pathway, "entries": timeline(events, instances)})
+        summary = what_matters_summary(session, viewer=viewer, pathway_id=int(pathway.id or 0))
+        pathways.append(
+            {"pathway": pathway, "entries": timeline(events, instances), "what_matters": summary}
+        )
     now = utcnow()
     context = {
         "viewer": viewer,
