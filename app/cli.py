@@ -85,10 +85,10 @@ def _seed(url: str, *, seed: int, scale: float, today: date | None) -> bool:
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=console, transient=False) as progress:
-            task = progress.add_task("Drawing 18 months of pathways", total=None)
+            task = progress.add_task("Preparing the network", total=None)
 
             def _total(total: int) -> None:
-                progress.update(task, description="Writing rows", total=total, completed=0)
+                progress.update(task, description="Patients with 18 months of care", total=total)
 
             def _advance(_table: str, rows: int) -> None:
                 progress.advance(task, rows)

@@ -30,6 +30,8 @@ from app.pathways.scheduling import plan_for_event
 BASE_PATIENTS = 1500
 HISTORY_DAYS = 548  # 18 months
 CHUNK = 5000
+BATCH_INSTANCES = 100_000
+PROGRESS_EVERY = 100
 INITIALS = "ABEGHIKLMNOPRSTV"
 ACTIVITIES = (
     "Gå til postkassen",
@@ -77,7 +79,7 @@ class DatabaseNotEmpty(RuntimeError):
 
 @dataclass
 class _Rows:
-    """Rows collected for bulk insertion, with explicit ids."""
+    """Rows waiting for bulk insertion, with explicit ids that keep counting across batches."""
 
     patients: list[dict[str, Any]] = field(default_factory=list)
     pathways: list[dict[str, Any]] = field(default_factory=list)
@@ -87,9 +89,26 @@ class _Rows:
     conversations: list[dict[str, Any]] = field(default_factory=list)
     goals: list[dict[str, Any]] = field(default_factory=list)
     ratings: list[dict[str, Any]] = field(default_factory=list)
+    issued: dict[int, int] = field(default_factory=dict)
 
     def next_id(self, table: list[dict[str, Any]]) -> int:
-        return len(table) + 1
+        """The next id of a table (ids are never reused after a batch is written)."""
+        key = id(table)
+        self.issued[key] = self.issued.get(key, 0) + 1
+        return self.issued[key]
+
+    def batches(self) -> list[tuple[type[SQLModel], list[dict[str, Any]]]]:
+        """The waiting rows per table, parents before children."""
+        return [
+            (Patient, self.patients),
+            (Pathway, self.pathways),
+            (PathwayTeam, self.pathway_teams),
+            (PathwayEvent, self.events),
+            (ChecklistInstance, self.instances),
+            (WhatMattersConversation, self.conversations),
+            (Goal, self.goals),
+            (GoalRating, self.ratings),
+        ]
 
 
 def database_is_empty(engine: Engine) -> bool:
@@ -410,19 +429,6 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[index : index + CHUNK]
 
 
-def _bulk_insert(
-    session: Session,
-    model: type[SQLModel],
-    rows: list[dict[str, Any]],
-    progress: ProgressCallback | None,
-) -> None:
-    table = model.__table__  # type: ignore[attr-defined]
-    for chunk in _chunks(rows):
-        session.execute(insert(table), chunk)
-        if progress:
-            progress(table.name, len(chunk))
-
-
 def _reset_sequences(session: Session, tables: list[str]) -> None:
     """After explicit ids, move PostgreSQL's sequences past them."""
     if session.get_bind().dialect.name != "postgresql":
@@ -436,7 +442,7 @@ def _reset_sequences(session: Session, tables: list[str]) -> None:
         )
 
 
-def plan_rows(
+def _patient_draws(
     catalogue: Catalogue,
     network: SeededNetwork,
     *,
@@ -444,19 +450,28 @@ def plan_rows(
     scale: float,
     today: date,
     nurse_id: int | None,
-) -> _Rows:
-    """Draw every patient's rows (pure: no database)."""
+) -> Iterator[_Generator]:
+    """Draw the patients one at a time (pure: no database); yields after each patient."""
     rng = random.Random(seed)
     zone = get_settings().zone
     now = datetime(today.year, today.month, today.day, 12, tzinfo=zone).astimezone(UTC)
     generator = _Generator(catalogue, rng, now, nurse_id)
-    total = max(1, round(BASE_PATIENTS * scale))
-    for slug, count in _patients_per_team(network, total):
+    for slug, count in _patients_per_team(network, max(1, round(BASE_PATIENTS * scale))):
         for _ in range(count):
             generator.add_patient(
                 network.team_ids[slug], network.team_specs[slug], network.team_organisations[slug]
             )
-    return generator.rows
+            yield generator
+
+
+def _write_batch(session: Session, rows: _Rows, report: SeedReport) -> None:
+    """Insert the waiting rows in bulk and forget them (memory stays flat at any scale)."""
+    for model, table_rows in rows.batches():
+        for chunk in _chunks(table_rows):
+            session.execute(insert(model.__table__), chunk)  # type: ignore[attr-defined]
+        name = _table_name(model)
+        report.counts[name] = report.counts.get(name, 0) + len(table_rows)
+        table_rows.clear()
 
 
 def seed_demo(
@@ -475,26 +490,28 @@ def seed_demo(
         raise DatabaseNotEmpty("the database already holds users")
     today = today or datetime.now(get_settings().zone).date()
     report = SeedReport()
+    total = max(1, round(BASE_PATIENTS * scale))
+    if on_total:
+        on_total(total)
     with Session(engine) as session:
         network = seed_network(session)
         nurse = session.exec(select(User).where(User.email == network.users[0].email)).one()
-        rows = plan_rows(catalogue, network, seed=seed, scale=scale, today=today, nurse_id=nurse.id)
-        tables: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
-            (Patient, rows.patients),
-            (Pathway, rows.pathways),
-            (PathwayTeam, rows.pathway_teams),
-            (PathwayEvent, rows.events),
-            (ChecklistInstance, rows.instances),
-            (WhatMattersConversation, rows.conversations),
-            (Goal, rows.goals),
-            (GoalRating, rows.ratings),
-        ]
-        if on_total:
-            on_total(sum(len(r) for _, r in tables))
-        for model, table_rows in tables:
-            _bulk_insert(session, model, table_rows, progress)
-            report.counts[_table_name(model)] = len(table_rows)
-        _reset_sequences(session, [_table_name(m) for m, _ in tables])
+        generator = None
+        for drawn, generator in enumerate(
+            _patient_draws(
+                catalogue, network, seed=seed, scale=scale, today=today, nurse_id=nurse.id
+            ),
+            start=1,
+        ):
+            if len(generator.rows.instances) >= BATCH_INSTANCES:
+                _write_batch(session, generator.rows, report)
+            if progress and drawn % PROGRESS_EVERY == 0:
+                progress("patient", PROGRESS_EVERY)
+        if generator is not None:
+            _write_batch(session, generator.rows, report)
+        if progress:
+            progress("patient", total % PROGRESS_EVERY)
+        _reset_sequences(session, [_table_name(m) for m, _ in _Rows().batches()])
         report.counts["annotation"] = _seed_annotations(session, network, today)
         session.commit()
     report.seconds = time.perf_counter() - started
