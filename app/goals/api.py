@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.core.deps import CurrentViewer, SessionDep
 from app.goals import psfs
+from app.goals.errors import GoalsError, InvalidInput, VersionConflict
 from app.goals.forms import (
     ConversationIn,
     ConversationUpdate,
@@ -18,7 +19,6 @@ from app.goals.forms import (
     GoalIn,
     RatingIn,
 )
-from app.goals.errors import GoalsError, InvalidInput, VersionConflict
 from app.goals.models import GoalRating, GoalStatus
 from app.goals.schemas import (
     ConversationConflict,
@@ -50,7 +50,6 @@ from app.goals.service import (
 from app.goals.views import ConversationView, GoalView, WhatMatters
 
 router = APIRouter(prefix="/api/v1", tags=["goals"])
-
 
 
 Responses = dict[int | str, dict[str, Any]]

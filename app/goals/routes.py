@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from app.core.deps import SessionDep, require_roles
 from app.core.i18n import _
 from app.core.templating import render
+from app.goals.errors import GoalsError, NotVisible, VersionConflict
 from app.goals.forms import (
     ConversationIn,
     ConversationUpdate,
@@ -24,9 +25,6 @@ from app.goals.forms import (
     parse_form,
 )
 from app.goals.service import (
-    GoalsError,
-    NotVisible,
-    VersionConflict,
     achieve_goal,
     change_goal,
     create_goal,

@@ -44,7 +44,6 @@ PARTICIPANT_CODES = (
 )
 
 
-
 def local_today() -> date:
     """Today's date in the local time zone."""
     return utcnow().astimezone(get_settings().zone).date()

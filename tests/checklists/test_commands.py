@@ -29,7 +29,7 @@ def test_validate_reports_ok_with_counts() -> None:
     result = runner.invoke(cli, ["checklists", "validate"])
     assert result.exit_code == 0, result.output
     assert "OK: checklists 8, versions 8, items" in result.stdout
-    assert "variants 1" in result.stdout
+    assert "variants 2" in result.stdout
 
 
 def test_validate_lists_each_problem_and_fails(

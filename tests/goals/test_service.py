@@ -11,9 +11,10 @@ from app.audit.models import AuditEntry
 from app.checklists.models import ChecklistInstance
 from app.core.config import get_settings
 from app.goals import service
+from app.goals.errors import InvalidInput, NotVisible, StateConflict, VersionConflict
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.goals.psfs import ChangeFlag
-from app.goals.service import InvalidInput, NotVisible, StateConflict, VersionConflict
+from app.goals.views import GoalView
 from app.org.models import Organisation
 from app.org.scope import resolve_viewer
 from tests.factories import make_patient, make_user
@@ -334,7 +335,7 @@ def test_achieve_goal_with_a_stale_version_gets_the_current_goal(db: Session, wa
     assert achieved.status == "achieved" and achieved.status_reason == "Går hver dag"
     with pytest.raises(VersionConflict) as caught:
         service.drop_goal(db, viewer=ward.nurse, goal_id=goal.id, version=goal.version, reason="x")
-    assert isinstance(caught.value.current, service.GoalView)
+    assert isinstance(caught.value.current, GoalView)
     assert caught.value.current.status == "achieved"
     with pytest.raises(StateConflict):
         service.achieve_goal(db, viewer=ward.nurse, goal_id=goal.id, version=achieved.version)
