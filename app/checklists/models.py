@@ -92,6 +92,7 @@ class ChecklistAnswerRevision(SQLModel, table=True):
     __tablename__ = "checklist_answer_revision"
     __table_args__ = (
         Index("ix_checklist_answer_revision_instance_id_item_id", "instance_id", "item_id"),
+        UniqueConstraint("answer_id", "version"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -109,14 +109,26 @@ class ChecklistView:
         return effective_status(self.instance)
 
 
-def _load(session: Session, *, viewer: Viewer, instance_id: int) -> ChecklistView:
-    """Load an instance the viewer may work on, or PatientNotFound (existence is private)."""
-    row = session.exec(
+def _load(
+    session: Session, *, viewer: Viewer, instance_id: int, for_change: bool = False
+) -> ChecklistView:
+    """Load an instance the viewer may work on, or PatientNotFound (existence is private).
+
+    ``for_change`` locks the instance row until the transaction ends (PostgreSQL; SQLite's
+    writers are serialised already) and reads everything fresh, so that concurrent saves on
+    one checklist, including a retry racing its own original, are decided one after another.
+    """
+    query = (
         select(ChecklistInstance, Pathway, Patient)
         .join(Pathway, col(Pathway.id) == col(ChecklistInstance.pathway_id))
         .join(Patient, col(Patient.id) == col(Pathway.patient_id))
         .where(ChecklistInstance.id == instance_id)
-    ).first()
+    )
+    if for_change:
+        query = query.with_for_update(of=ChecklistInstance).execution_options(
+            populate_existing=True
+        )
+    row = session.exec(query).first()
     if row is None:
         raise PatientNotFound()
     instance, pathway, patient = row
@@ -130,7 +142,9 @@ def _load(session: Session, *, viewer: Viewer, instance_id: int) -> ChecklistVie
     answers = {
         a.item_id: a
         for a in session.exec(
-            select(ChecklistAnswer).where(ChecklistAnswer.instance_id == instance.id)
+            select(ChecklistAnswer)
+            .where(ChecklistAnswer.instance_id == instance.id)
+            .execution_options(populate_existing=for_change)
         ).all()
     }
     return ChecklistView(instance, definition, answers, patient, pathway)
@@ -168,7 +182,7 @@ def save_answer(
 ) -> tuple[ChecklistView, ChecklistAnswer]:
     """Save one answer: validated, never over someone else's newer answer, safe to retry."""
     now = now or utcnow()
-    view = _load(session, viewer=viewer, instance_id=instance_id)
+    view = _load(session, viewer=viewer, instance_id=instance_id, for_change=True)
     if idempotency_key:
         replay = session.exec(
             select(ChecklistAnswerRevision).where(
@@ -247,7 +261,7 @@ def complete_checklist(
     """Complete a checklist when every required item is answered; record when it was done."""
     now = now or utcnow()
     performed_at = performed_at or now
-    view = _load(session, viewer=viewer, instance_id=instance_id)
+    view = _load(session, viewer=viewer, instance_id=instance_id, for_change=True)
     if view.instance.status not in OPEN_STATUSES:
         raise ChecklistClosed(view.instance)
     if performed_at > now:
@@ -288,7 +302,7 @@ def mark_not_applicable(
     reason = (reason or "").strip()
     if not reason:
         raise CompletionRefused(_("Say why the checklist does not apply."))
-    view = _load(session, viewer=viewer, instance_id=instance_id)
+    view = _load(session, viewer=viewer, instance_id=instance_id, for_change=True)
     if view.instance.status not in OPEN_STATUSES:
         raise ChecklistClosed(view.instance)
     view.instance.status = InstanceStatus.not_applicable.value

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from app.core.config import get_settings
 from app.core.deps import PUBLIC, SESSION_COOKIE, CurrentViewer, SessionDep, client_address
 from app.org.service import SignInError, sign_in, sign_out
-from app.org.throttle import TooManyAttempts, check_sign_in_rate
+from app.org.throttle import TooManyAttempts, check_sign_in_rate, count_failed_sign_in
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
 
@@ -85,6 +85,7 @@ def create_session(body: SignInRequest, request: Request, session: SessionDep) -
             user_agent=request.headers.get("user-agent"),
         )
     except SignInError as exc:
+        count_failed_sign_in(address=client_address(request), email=body.email)
         return JSONResponse({"detail": str(exc)}, status_code=401)
     settings = get_settings()
     response = JSONResponse({"detail": "ok", "expires_at": signed_in.expires_at.isoformat()})

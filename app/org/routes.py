@@ -24,7 +24,7 @@ from app.org.models import Role, User
 from app.org.overview import admin_overview, coordinator_overview, team_overview
 from app.org.scope import Viewer
 from app.org.service import SignInError, sign_in, sign_out
-from app.org.throttle import TooManyAttempts, check_sign_in_rate
+from app.org.throttle import TooManyAttempts, check_sign_in_rate, count_failed_sign_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,6 +69,7 @@ def create_sign_in(
                 user_agent=request.headers.get("user-agent"),
             )
         except SignInError as exc:
+            count_failed_sign_in(address=client_address(request), email=form.email)
             errors = {"form": str(exc)}
         else:
             response = RedirectResponse(form.next, status_code=303)

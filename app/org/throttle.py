@@ -19,12 +19,28 @@ class TooManyAttempts(Exception):
         super().__init__(_("Too many sign-in attempts. Wait ten minutes and try again."))
 
 
+def _keys(address: str | None, email: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    return (
+        ("sign-in-address", address or "unknown"),
+        ("sign-in-account", email.strip().lower()[:254]),
+    )
+
+
 def check_sign_in_rate(*, address: str | None, email: str) -> None:
-    """Count one sign-in attempt; refuse when this address or account has tried too often."""
-    address_ok = _limiter.hit(PER_ADDRESS, "sign-in-address", address or "unknown")
-    account_ok = _limiter.hit(PER_ACCOUNT, "sign-in-account", email.strip().lower()[:254])
-    if not (address_ok and account_ok):
+    """Refuse a sign-in when this address or account has failed too often lately.
+
+    Only failures count, so a shift of nurses signing in behind one shared address is fine.
+    """
+    by_address, by_account = _keys(address, email)
+    if not (_limiter.test(PER_ADDRESS, *by_address) and _limiter.test(PER_ACCOUNT, *by_account)):
         raise TooManyAttempts()
+
+
+def count_failed_sign_in(*, address: str | None, email: str) -> None:
+    """Count one failed sign-in against the address and the account."""
+    by_address, by_account = _keys(address, email)
+    _limiter.hit(PER_ADDRESS, *by_address)
+    _limiter.hit(PER_ACCOUNT, *by_account)
 
 
 def reset_sign_in_limits() -> None:

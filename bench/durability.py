@@ -1,0 +1,446 @@
+"""No lost saves: many nurses save answers while the server is killed and restarted (issue 7).
+
+Run: .venv/bin/python bench/durability.py [--clients 50] [--seconds 60] [--kill-at 30]
+Each client saves its own yes/no items on a throwaway PostgreSQL, one idempotency key per save,
+retrying until the server answers; uvicorn gets SIGKILL mid-traffic and restarts on the same
+port. The database must then hold every acknowledged save exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.checklists.in_use import catalogue_in_use  # noqa: E402
+from app.core import migrate  # noqa: E402
+from app.core.config import get_settings  # noqa: E402
+from app.core.db import build_engine  # noqa: E402
+from app.core.deps import SESSION_COOKIE  # noqa: E402
+from app.demo.network import DEMO_PASSWORD  # noqa: E402
+from app.demo.seed import seed_demo  # noqa: E402
+from app.org.service import sign_in  # noqa: E402
+from tests.postgres_cluster import start_cluster  # noqa: E402
+
+NURSE = "sykepleier@demo.no"
+VALUES = ("yes", "no", "not_relevant")
+SETUP_TIMEOUT = 30.0  # sign-in and reading the work list; saves use --timeout
+RETRY_GRACE = 30.0  # how long after the run a client may still retry its last save
+console = Console()
+
+
+@dataclass
+class Pair:
+    """One (instance, item) a single client owns, with the version it last saw."""
+
+    instance_id: int
+    item_id: str
+    version: int
+    value: str | None
+
+
+class Ack(NamedTuple):
+    """A save the server acknowledged: when answered and sent (s into the run), key, what."""
+
+    at: float
+    sent: float
+    key: str
+    instance_id: int
+    item_id: str
+    value: str
+    version: int
+    retried: bool
+
+
+@dataclass
+class ClientStats:
+    """What one client did and saw."""
+
+    attempted: int = 0
+    acknowledged: list[Ack] = field(default_factory=list)
+    retried_saves: int = 0
+    retry_requests: int = 0
+    transport_errors: int = 0
+    server_errors: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+
+class Server:
+    """The application under uvicorn in its own process group, killable at once."""
+
+    def __init__(self, port: int, env: dict[str, str], log_path: Path) -> None:
+        self.port = port
+        self.env = env
+        self.log = log_path.open("ab")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start uvicorn with two workers."""
+        command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "2"]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        """Wait until GET /healthz answers 200."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"the server did not become healthy within {timeout:.0f} s")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (master and workers), no goodbye."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        """Stop the server politely, or kill it after 20 s."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_database(url: str) -> Engine:
+    """Migrate the database and seed a small demo."""
+    migrate.upgrade(url)
+    engine = build_engine(url)
+    report = seed_demo(engine, catalogue_in_use(), seed=2026, scale=0.2)
+    console.print(f"seeded {sum(report.counts.values())} rows in {report.seconds:.1f} s")
+    return engine
+
+
+def clients_with_own_sessions(
+    engine: Engine, base_url: str, count: int, timeout: float
+) -> list[httpx.Client]:
+    """Clients with a session each: the first signs in over HTTP, the rest through the sign-in
+    service (the API allows 10 sign-ins per account and 30 per address in 10 minutes)."""
+    clients = [httpx.Client(base_url=base_url, timeout=timeout) for _ in range(count)]
+    credentials = {"email": NURSE, "password": DEMO_PASSWORD}
+    clients[0].post("/api/v1/session", json=credentials, timeout=SETUP_TIMEOUT).raise_for_status()
+    with Session(engine) as session:
+        for client in clients[1:]:
+            signed = sign_in(session, email=NURSE, password=DEMO_PASSWORD, ip_address="127.0.0.1")
+            client.cookies.set(SESSION_COOKIE, signed.token)
+        session.commit()
+    return clients
+
+
+def find_pairs(client: httpx.Client) -> list[Pair]:
+    """Every always-visible yes/no item of the nurse's open checklists."""
+    day = client.get("/api/v1/my-day", timeout=SETUP_TIMEOUT).raise_for_status().json()
+    instance_ids = [
+        w["instance_id"] for part in ("overdue", "open_now", "coming_up") for w in day[part]
+    ]
+    pairs: list[Pair] = []
+    for instance_id in instance_ids:
+        response = client.get(f"/api/v1/checklists/{instance_id}", timeout=SETUP_TIMEOUT)
+        checklist = response.raise_for_status().json()
+        definition = catalogue_in_use().resolve(
+            checklist["definition_id"], checklist["definition_version"], checklist["variant"]
+        )
+        answers = {a["item_id"]: a for a in checklist["answers"]}
+        for item in definition.items:
+            if item.type == "yes_no" and item.show_if is None:
+                answer = answers.get(item.id, {})
+                pairs.append(
+                    Pair(instance_id, item.id, answer.get("version", 0), answer.get("value"))
+                )
+    return pairs
+
+
+def save_until_answered(
+    client: httpx.Client, pair: Pair, stats: ClientStats, t0: float, give_up_at: float
+) -> None:
+    """One logical save: the same request, retried with backoff until the server answers."""
+    value = VALUES[(VALUES.index(pair.value) + 1) % 3 if pair.value in VALUES else 0]
+    key = str(uuid.uuid4())
+    body = {"value": value, "version": pair.version, "idempotency_key": key}
+    url = f"/api/v1/checklists/{pair.instance_id}/answers/{pair.item_id}"
+    stats.attempted += 1
+    delay, attempts = 0.05, 0
+    while time.monotonic() < give_up_at:
+        attempts += 1
+        if attempts == 2:
+            stats.retried_saves += 1
+        if attempts >= 2:
+            stats.retry_requests += 1
+        sent = time.monotonic() - t0
+        try:
+            response = client.put(url, json=body)
+        except httpx.TransportError:
+            response = None
+            stats.transport_errors += 1
+        if response is None or response.status_code >= 500:
+            if response is not None:
+                stats.server_errors.append(f"{response.status_code} {key}: {response.text[:200]}")
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+            continue
+        if response.status_code == 200:
+            answers = response.json()["answers"]
+            pair.value = value
+            pair.version = next(int(a["version"]) for a in answers if a["item_id"] == pair.item_id)
+            at, item = time.monotonic() - t0, (pair.instance_id, pair.item_id)
+            stats.acknowledged.append(Ack(at, sent, key, *item, value, pair.version, attempts > 1))
+        elif response.status_code == 409:
+            detail = response.json()
+            stats.conflicts.append(f"{key} after {attempts} attempts: {detail}")
+            pair.version = int(detail.get("current_version", pair.version))
+            pair.value = detail.get("current_value", pair.value)
+        else:
+            stats.refused.append(f"{response.status_code} {key}: {response.text[:200]}")
+        return
+    stats.unresolved.append(key)
+
+
+def run_client(
+    client: httpx.Client, pairs: list[Pair], stats: ClientStats, t0: float, seconds: float
+) -> None:
+    """Save answers round the client's own items until the time is up."""
+    index = 0
+    while time.monotonic() - t0 < seconds:
+        save_until_answered(
+            client, pairs[index % len(pairs)], stats, t0, t0 + seconds + RETRY_GRACE
+        )
+        index += 1
+
+
+def newest_revision_id(engine: Engine) -> int:
+    """The id of the newest stored revision (0 for none): the run's revisions come after it."""
+    with engine.connect() as connection:
+        newest = connection.execute(text("SELECT MAX(id) FROM checklist_answer_revision"))
+        return int(newest.scalar() or 0)
+
+
+def check_database(
+    engine: Engine,
+    acks: list[Ack],
+    newest_before: int,
+    versions_before: dict[tuple[int, str], int],
+    killed_at: datetime,
+) -> dict[str, int]:
+    """Compare what clients were told with what the database holds."""
+    with engine.connect() as connection:
+        duplicated = connection.execute(
+            text(
+                "SELECT COUNT(*) FROM (SELECT idempotency_key FROM checklist_answer_revision"
+                " WHERE idempotency_key IS NOT NULL GROUP BY idempotency_key HAVING COUNT(*) > 1) d"
+            )
+        ).scalar_one()
+        rows = connection.execute(
+            text(
+                "SELECT idempotency_key, instance_id, item_id, value, version, answered_at"
+                " FROM checklist_answer_revision WHERE id > :newest"
+            ),
+            {"newest": newest_before},
+        ).all()
+        answers = {
+            (int(i), str(t)): (v, int(n)) for i, t, v, n in connection.execute(
+                text("SELECT instance_id, item_id, value, version FROM checklist_answer"))
+        }  # fmt: skip
+    stored = {str(k): (int(i), str(t), v, int(n)) for k, i, t, v, n, _when in rows}
+    acked = {a.key: (a.instance_id, a.item_id, a.value, a.version) for a in acks}
+    retried = {a.key for a in acks if a.retried}
+    per_pair: dict[tuple[int, str], list[tuple[int, Any]]] = {}
+    for i, t, v, n in stored.values():
+        per_pair.setdefault((i, t), []).append((n, v))
+    inconsistent = 0
+    for pair, before in versions_before.items():
+        revisions = sorted(per_pair.get(pair, []), key=lambda r: r[0])
+        value, version = answers.get(pair, (None, before))
+        newest_value = revisions[-1][1] if revisions else value
+        expected = list(range(before + 1, before + len(revisions) + 1))
+        consistent = [n for n, _v in revisions] == expected and newest_value == value
+        inconsistent += not (consistent and version == before + len(revisions))
+    return {
+        "lost": sum(k not in stored for k in acked),
+        "duplicated": int(duplicated),
+        "mismatched": sum(k in stored and stored[k] != saved for k, saved in acked.items()),
+        "inconsistent": inconsistent,
+        "stored": len(stored),
+        "stored_unacknowledged": len(set(stored) - set(acked)),
+        "replayed": sum(str(k) in retried and when < killed_at for k, *_row, when in rows),
+    }
+
+
+def rate(times: list[float], start: float, end: float) -> float:
+    """Acknowledged saves per second between two moments of the run."""
+    return sum(start <= t < end for t in times) / max(end - start, 1e-9)
+
+
+def report(
+    args: argparse.Namespace,
+    stats: list[ClientStats],
+    checks: dict[str, int],
+    timing: dict[str, float],
+) -> None:
+    """Print the figures as a table."""
+    times = sorted(a.at for s in stats for a in s.acknowledged)
+    new_server = [a.at for s in stats for a in s.acknowledged if a.sent > timing["killed"]]
+    first_after = min(new_server, default=float("nan"))
+    title = f"No lost saves: {args.clients} clients, {args.seconds:.0f} s"
+    table = Table(title=f"{title}, SIGKILL at {args.kill_at:.0f} s")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("saves attempted", sum(s.attempted for s in stats)),
+        ("acknowledged (200)", len(times)),
+        ("saves retried (≥ 1 retry)", sum(s.retried_saves for s in stats)),
+        ("retry requests", sum(s.retry_requests for s in stats)),
+        ("connection errors / timeouts", sum(s.transport_errors for s in stats)),
+        ("5xx answers", sum(len(s.server_errors) for s in stats)),
+        ("unexpected 409", sum(len(s.conflicts) for s in stats)),
+        ("other refusals (4xx)", sum(len(s.refused) for s in stats)),
+        ("unresolved at the end", sum(len(s.unresolved) for s in stats)),
+        ("retried saves stored before the kill (replayed)", checks["replayed"]),
+        ("revisions stored during the run", checks["stored"]),
+        ("stored but not acknowledged", checks["stored_unacknowledged"]),
+        ("LOST (acknowledged, missing)", checks["lost"]),
+        ("DUPLICATED (key stored twice)", checks["duplicated"]),
+        ("acknowledged ≠ stored value/version", checks["mismatched"]),
+        ("items with inconsistent versions", checks["inconsistent"]),
+        ("saves/s before the kill", f"{rate(times, 0, timing['killed']):.1f}"),
+        ("saves/s after recovery", f"{rate(times, first_after, args.seconds):.1f}"),
+        ("kill to new server's /healthz 200", f"{timing['healthy'] - timing['killed']:.2f} s"),
+        ("kill to first save acknowledged by it", f"{first_after - timing['killed']:.2f} s"),
+    ]
+    for name, value in rows:
+        table.add_row(name, str(value))
+    console.print(table)
+    buckets = [f"{rate(times, t, t + 5):.0f}" for t in range(0, int(args.seconds), 5)]
+    console.print(f"saves/s per 5 s: {' '.join(buckets)}")
+    samples = [x for s in stats for x in (*s.server_errors, *s.conflicts, *s.refused)]
+    for sample in samples[:5]:
+        console.print(f"[yellow]sample[/]: {sample}")
+
+
+def run_with_kill(
+    args: argparse.Namespace,
+    server: Server,
+    clients: list[httpx.Client],
+    shares: list[list[Pair]],
+    stats: list[ClientStats],
+) -> dict[str, float]:
+    """Run every client in its own thread; SIGKILL and restart the server on the way."""
+    t0 = time.monotonic()
+    threads = [
+        threading.Thread(target=run_client, args=(c, share, s, t0, args.seconds), daemon=True)
+        for c, share, s in zip(clients, shares, stats, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, t0 + args.kill_at - time.monotonic()))
+    server.kill()  # returns once the process group is gone
+    timing = {"killed": time.monotonic() - t0, "killed_wall": time.time()}
+    console.print(f"[red]SIGKILL[/] at {timing['killed']:.1f} s; restarting on the same port")
+    server.start()
+    server.wait_healthy()
+    timing["healthy"] = time.monotonic() - t0
+    for thread in threads:
+        thread.join(timeout=args.seconds + RETRY_GRACE + 30)
+    return timing
+
+
+def parse_args() -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--kill-at", type=float, default=30.0)
+    parser.add_argument("--timeout", type=float, default=10.0, help="client request timeout, s")
+    return parser.parse_args()
+
+
+def main() -> int:
+    """Run the benchmark; exit 1 when a save was lost, duplicated or stored wrong."""
+    args = parse_args()
+    work = Path(tempfile.mkdtemp(prefix="hph-durability-"))
+    cluster = start_cluster()
+    server: Server | None = None
+    try:
+        url = cluster.create_database("hph_durability")
+        secret = secrets.token_urlsafe(36)  # 48 characters
+        os.environ.update(HPH_DATABASE_URL=url, HPH_SECRET_KEY=secret, HPH_DATA_DIR=str(work))
+        get_settings.cache_clear()
+        engine = prepare_database(url)
+        port = free_port()
+        server = Server(port, dict(os.environ), work / "server.log")
+        server.start()
+        server.wait_healthy()
+        base = f"http://127.0.0.1:{port}"
+        clients = clients_with_own_sessions(engine, base, args.clients, args.timeout)
+        pairs = find_pairs(clients[0])
+        if len(pairs) < args.clients:
+            raise SystemExit(f"only {len(pairs)} items for {args.clients} clients: use fewer")
+        shares = [pairs[n :: args.clients] for n in range(args.clients)]
+        newest_before = newest_revision_id(engine)
+        versions_before = {(p.instance_id, p.item_id): p.version for p in pairs}
+        checklists = len({p.instance_id for p in pairs})
+        console.print(f"{len(pairs)} items on {checklists} checklists; log in {work}")
+        stats = [ClientStats() for _ in clients]
+        timing = run_with_kill(args, server, clients, shares, stats)
+        server.stop()
+        acks = [a for s in stats for a in s.acknowledged]
+        killed_at = datetime.fromtimestamp(timing["killed_wall"], UTC)
+        checks = check_database(engine, acks, newest_before, versions_before, killed_at)
+        report(args, stats, checks, timing)
+        engine.dispose()
+        errors = (work / "server.log").read_text(errors="replace").count("unexpected error")
+        console.print(f"server log: {errors} unexpected errors logged")
+        failures = ("lost", "duplicated", "mismatched", "inconsistent")
+        failed = any(checks[name] for name in failures)
+        if not failed:
+            shutil.rmtree(work, ignore_errors=True)
+        return 1 if failed else 0
+    finally:
+        if server is not None:
+            server.stop()
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
