@@ -1,0 +1,68 @@
+"""Form models of the manual-measure pages: what the browser posts, read leniently."""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, Field
+
+from app.core.i18n import _
+from app.measures.manual import ManualFields
+
+
+def read_number(text: str) -> float | None:
+    """Read a number typed on a tablet (a decimal comma is fine); None when empty."""
+    cleaned = text.strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    if not cleaned:
+        return None
+    number = float(cleaned)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+class ManualMeasureForm(BaseModel):
+    """What the 'new manual measure' form posts."""
+
+    key: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=400)
+    kind: str = Field(default="proportion", max_length=20)
+    period_type: str = Field(default="week", max_length=10)
+    direction: str = Field(default="up", max_length=10)
+    goal: str = Field(default="", max_length=40)
+
+    def to_fields(self) -> tuple[ManualFields | None, dict[str, str]]:
+        """The measure's fields, or the field messages for what cannot be read."""
+        try:
+            goal = read_number(self.goal)
+        except ValueError:
+            return None, {"goal": _("The goal must be a number.")}
+        fields = ManualFields(
+            key=self.key.strip().lower(),
+            title=self.title.strip(),
+            kind=self.kind,
+            period_type=self.period_type,
+            direction=self.direction,
+            goal=goal,
+        )
+        return fields, {}
+
+
+class ValueForm(BaseModel):
+    """What the 'enter a value' form posts."""
+
+    period: str = Field(default="", max_length=20)
+    numerator: str = Field(default="", max_length=40)
+    denominator: str = Field(default="", max_length=40)
+
+    def numbers(self) -> tuple[float | None, float | None, dict[str, str]]:
+        """The numerator and denominator, or the field messages for what is not a number."""
+        problems: dict[str, str] = {}
+        values: dict[str, float | None] = {}
+        for name in ("numerator", "denominator"):
+            try:
+                values[name] = read_number(getattr(self, name))
+            except ValueError:
+                values[name] = None
+                problems[name] = _("Write a number, like 12 or 3,5.")
+        return values["numerator"], values["denominator"], problems

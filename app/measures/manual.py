@@ -1,0 +1,491 @@
+"""Manual measures: a team's own counts per period, entered by form or CSV, charted as usual.
+
+Reading needs the team among the viewer's teams (``aggregate_team_ids``; coordinators get
+small counts suppressed, as for every measure); writing needs the team role on that team.
+A CSV upload (``period,numerator,denominator``) is checked row by row and every problem is
+reported at once; nothing is saved until the whole file is clean. Saving a period that
+already has a value updates it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from app.charts import RuleSet
+from app.core.deps import Forbidden
+from app.core.i18n import _
+from app.measures.aggregate import Level, parse_period, period_label
+from app.measures.catalogue import measures_in_use
+from app.measures.models import MEASURE_KINDS, ManualMeasure, ManualMeasureValue, PeriodType
+from app.measures.service import (
+    MANUAL_PREFIX,
+    CountRow,
+    MeasureChart,
+    MeasureInfo,
+    MeasureNotFound,
+    MeasureRequestError,
+    Unit,
+    build_chart,
+    check_chart_type,
+    resolve_range,
+    suppresses_for,
+    team_annotations,
+    units_of,
+)
+from app.org.models import Role
+from app.org.scope import Viewer
+
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+CSV_COLUMNS = ("period", "numerator", "denominator")
+MAX_CSV_BYTES = 1_000_000
+
+
+class ManualMeasureInvalid(ValueError):
+    """What is wrong with a manual measure or value: field name → message (422)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        """Keep the problems by field."""
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+class CsvInvalid(ValueError):
+    """Every problem of an uploaded CSV file, one sentence each, with row numbers (422)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        """Keep every problem, in file order."""
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ManualFields:
+    """What defines a manual measure."""
+
+    key: str
+    title: str
+    kind: str = "proportion"
+    period_type: str = PeriodType.week.value
+    direction: str = "up"
+    goal: float | None = None
+
+
+def team_role_ids(viewer: Viewer) -> frozenset[int]:
+    """The teams where the viewer holds the team role (may write)."""
+    return frozenset().union(*(g.team_ids for g in viewer.grants if g.role == Role.team.value))
+
+
+def manual_id(measure: ManualMeasure) -> str:
+    """The id a manual measure goes by in charts, annotations and the API."""
+    return f"{MANUAL_PREFIX}{measure.id}"
+
+
+def manual_info(measure: ManualMeasure) -> MeasureInfo:
+    """Describe a manual measure like a catalogue one."""
+    chart = "run"
+    return MeasureInfo(
+        id=manual_id(measure),
+        title=measure.title,
+        description="",
+        type=measure.kind,
+        periods=[measure.period_type],
+        default_period=measure.period_type,
+        direction=measure.direction,
+        goal=measure.goal,
+        core=False,
+        chart=chart,
+        manual=True,
+        team_id=measure.team_id,
+    )
+
+
+def get_manual_measure(
+    session: Session, *, viewer: Viewer, measure_id: int, write: bool = False
+) -> ManualMeasure:
+    """Return a manual measure the viewer may read (or write), else raise."""
+    measure = session.get(ManualMeasure, measure_id)
+    if measure is None or measure.team_id not in viewer.aggregate_team_ids:
+        raise MeasureNotFound(_("There is no such manual measure."))
+    if write and measure.team_id not in team_role_ids(viewer):
+        raise Forbidden(_("Only the team's improvement team may change its manual measures."))
+    return measure
+
+
+def parse_manual_id(measure_id: str) -> int:
+    """Read ``manual:12`` into 12 (MeasureNotFound otherwise)."""
+    number = measure_id.removeprefix(MANUAL_PREFIX)
+    if not number.isdigit():
+        raise MeasureNotFound(_("There is no such manual measure."))
+    return int(number)
+
+
+def list_manual_measures(session: Session, *, viewer: Viewer, team_id: int) -> list[ManualMeasure]:
+    """A team's manual measures, by title."""
+    if team_id not in viewer.aggregate_team_ids:
+        raise Forbidden(_("You do not have access to this team's measures."))
+    return list(
+        session.exec(
+            select(ManualMeasure)
+            .where(ManualMeasure.team_id == team_id)
+            .order_by(col(ManualMeasure.title))
+        ).all()
+    )
+
+
+def field_problems(
+    session: Session, fields: ManualFields, *, team_id: int, measure_id: int | None = None
+) -> dict[str, str]:
+    """Check a manual measure's fields; return field → message."""
+    problems: dict[str, str] = {}
+    if not KEY_PATTERN.match(fields.key):
+        problems["key"] = _(
+            "Use lower-case letters, digits and hyphens for the key (at most 80 characters)."
+        )
+    elif fields.key in measures_in_use():
+        problems["key"] = _("This key belongs to a shared measure; choose another.")
+    else:
+        clash = session.exec(
+            select(ManualMeasure.id)
+            .where(ManualMeasure.team_id == team_id)
+            .where(ManualMeasure.key == fields.key)
+        ).first()
+        if clash is not None and clash != measure_id:
+            problems["key"] = _("The team already has a measure with this key.")
+    if not fields.title.strip() or len(fields.title) > 200:
+        problems["title"] = _("Give the measure a title (at most 200 characters).")
+    if fields.kind not in MEASURE_KINDS:
+        problems["kind"] = _("Choose proportion, count or mean.")
+    if fields.period_type not in ("week", "month"):
+        problems["period_type"] = _("Choose week or month.")
+    if fields.direction not in ("up", "down"):
+        problems["direction"] = _("Choose whether higher or lower is better.")
+    if fields.goal is not None and (
+        not math.isfinite(fields.goal)
+        or (fields.kind == "proportion" and not 0 <= fields.goal <= 100)
+    ):
+        problems["goal"] = _("The goal of a proportion is a percentage from 0 to 100.")
+    return problems
+
+
+def create_manual_measure(
+    session: Session, *, viewer: Viewer, team_id: int, fields: ManualFields
+) -> ManualMeasure:
+    """Define a team's manual measure (team role on that team)."""
+    if team_id not in team_role_ids(viewer):
+        raise Forbidden(_("Only the team's improvement team may change its manual measures."))
+    problems = field_problems(session, fields, team_id=team_id)
+    if problems:
+        raise ManualMeasureInvalid(problems)
+    measure = ManualMeasure(team_id=team_id, **fields.__dict__)
+    measure.title = measure.title.strip()
+    session.add(measure)
+    session.flush()
+    return measure
+
+
+def update_manual_measure(
+    session: Session, *, viewer: Viewer, measure_id: int, fields: ManualFields
+) -> ManualMeasure:
+    """Change a manual measure's definition (its period type stays once values exist)."""
+    measure = get_manual_measure(session, viewer=viewer, measure_id=measure_id, write=True)
+    problems = field_problems(session, fields, team_id=measure.team_id, measure_id=measure.id)
+    if fields.period_type != measure.period_type and list_values(
+        session, viewer=viewer, measure_id=measure_id
+    ):
+        problems["period_type"] = _("The period type cannot change once values are entered.")
+    if problems:
+        raise ManualMeasureInvalid(problems)
+    for name, value in fields.__dict__.items():
+        setattr(measure, name, value.strip() if name == "title" else value)
+    session.add(measure)
+    session.flush()
+    return measure
+
+
+def delete_manual_measure(session: Session, *, viewer: Viewer, measure_id: int) -> None:
+    """Remove a manual measure and its values."""
+    measure = get_manual_measure(session, viewer=viewer, measure_id=measure_id, write=True)
+    session.execute(
+        delete(ManualMeasureValue).where(col(ManualMeasureValue.measure_id) == measure_id)
+    )
+    session.delete(measure)
+    session.flush()
+
+
+def list_values(session: Session, *, viewer: Viewer, measure_id: int) -> list[ManualMeasureValue]:
+    """A manual measure's values, oldest period first."""
+    get_manual_measure(session, viewer=viewer, measure_id=measure_id)
+    return list(
+        session.exec(
+            select(ManualMeasureValue)
+            .where(ManualMeasureValue.measure_id == measure_id)
+            .order_by(col(ManualMeasureValue.period_start))
+        ).all()
+    )
+
+
+def value_problems(
+    measure: ManualMeasure, period: str, numerator: float | None, denominator: float | None
+) -> tuple[dict[str, str], date | None]:
+    """Check one period's value; return field → message and the period's first day."""
+    problems: dict[str, str] = {}
+    start = None
+    try:
+        period_type, start = parse_period(period)
+    except ValueError:
+        problems["period"] = _period_hint(measure.period_type, period)
+    else:
+        if period_type != measure.period_type:
+            problems["period"] = _period_hint(measure.period_type, period)
+    if numerator is None:
+        problems["numerator"] = _("Enter the numerator.")
+    elif not math.isfinite(numerator) or numerator < 0:
+        problems["numerator"] = _("The numerator cannot be negative.")
+    needs_denominator = measure.kind in ("proportion", "mean")
+    if denominator is None and needs_denominator:
+        problems["denominator"] = _("Enter the denominator.")
+    elif denominator is not None and (not math.isfinite(denominator) or denominator < 0):
+        problems["denominator"] = _("The denominator cannot be negative.")
+    elif (
+        measure.kind == "proportion"
+        and numerator is not None
+        and denominator is not None
+        and numerator > denominator
+    ):
+        problems["numerator"] = _("The numerator cannot be above the denominator.")
+    return problems, start
+
+
+def _period_hint(period_type: str, given: str) -> str:
+    """Say how a period is written for this measure."""
+    if period_type == "week":
+        return _("'{period}' is not a week: write it like 2026-W05.").format(period=given)
+    return _("'{period}' is not a month: write it like 2026-03.").format(period=given)
+
+
+def save_value(
+    session: Session,
+    *,
+    viewer: Viewer,
+    measure_id: int,
+    period: str,
+    numerator: float | None,
+    denominator: float | None,
+) -> ManualMeasureValue:
+    """Enter (or correct) one period's value."""
+    measure = get_manual_measure(session, viewer=viewer, measure_id=measure_id, write=True)
+    problems, start = value_problems(measure, period, numerator, denominator)
+    if problems or start is None or numerator is None:
+        raise ManualMeasureInvalid(problems)
+    return _upsert(session, viewer, measure, start, numerator, denominator)
+
+
+def _upsert(
+    session: Session,
+    viewer: Viewer,
+    measure: ManualMeasure,
+    start: date,
+    numerator: float,
+    denominator: float | None,
+) -> ManualMeasureValue:
+    """Insert a period's value or update the one already there."""
+    value = session.exec(
+        select(ManualMeasureValue)
+        .where(ManualMeasureValue.measure_id == measure.id)
+        .where(ManualMeasureValue.period_start == start)
+    ).first()
+    if value is None:
+        value = ManualMeasureValue(measure_id=int(measure.id or 0), period_start=start, numerator=0)
+    value.numerator = numerator
+    value.denominator = denominator
+    value.entered_by_id = viewer.user_id
+    session.add(value)
+    session.flush()
+    return value
+
+
+def delete_value(session: Session, *, viewer: Viewer, measure_id: int, period: str) -> None:
+    """Remove one period's value."""
+    measure = get_manual_measure(session, viewer=viewer, measure_id=measure_id, write=True)
+    try:
+        start = parse_period(period)[1]
+    except ValueError as exc:
+        raise MeasureNotFound(_period_hint(measure.period_type, period)) from exc
+    value = session.exec(
+        select(ManualMeasureValue)
+        .where(ManualMeasureValue.measure_id == measure.id)
+        .where(ManualMeasureValue.period_start == start)
+    ).first()
+    if value is None:
+        raise MeasureNotFound(_("There is no value for {period}.").format(period=period))
+    session.delete(value)
+    session.flush()
+
+
+def _number(cell: str, *, decimal_comma: bool) -> float:
+    """Read a number cell (ValueError when it is not a finite number)."""
+    text = cell.strip().replace(" ", "").replace("\u00a0", "")
+    if decimal_comma:
+        text = text.replace(",", ".")
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(cell)
+    return number
+
+
+def parse_values_csv(
+    measure: ManualMeasure, content: str
+) -> list[tuple[date, float, float | None]]:
+    """Check a whole CSV file of values; return (period start, numerator, denominator) rows."""
+    content = content.removeprefix("\ufeff")
+    lines = [line for line in content.splitlines() if line.strip()]
+    if not lines:
+        raise CsvInvalid([_("The file is empty.")])
+    counts = {d: lines[0].count(d) for d in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
+    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
+    header: list[str] | None = None
+    problems: list[str] = []
+    rows: list[tuple[date, float, float | None]] = []
+    first_row: dict[date, int] = {}
+    needed = CSV_COLUMNS if measure.kind != "count" else CSV_COLUMNS[:2]
+    for number, cells in enumerate(reader, start=1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if header is None:
+            header = [cell.strip().lower() for cell in cells]
+            missing = [name for name in needed if name not in header]
+            if missing:
+                raise CsvInvalid([_("Missing column: {column}.").format(column=m) for m in missing])
+            continue
+        record = dict(zip(header, (cell.strip() for cell in cells), strict=False))
+        values: dict[str, float | None] = {}
+        row_problems: list[str] = []
+        unreadable: set[str] = set()
+        for column in ("numerator", "denominator"):
+            cell = record.get(column, "")
+            values[column] = None
+            try:
+                values[column] = _number(cell, decimal_comma=delimiter != ",") if cell else None
+            except ValueError:
+                unreadable.add(column)
+                row_problems.append(
+                    _("Row {row}: {column} is not a number: {value}.").format(
+                        row=number, column=column, value=cell
+                    )
+                )
+        period = record.get("period", "")
+        found, start = value_problems(measure, period, values["numerator"], values["denominator"])
+        if not period:
+            found.pop("period", None)
+            row_problems.append(_("Row {row}: the period is empty.").format(row=number))
+        row_problems += [
+            _("Row {row}: {problem}").format(row=number, problem=message)
+            for field, message in found.items()
+            if field not in unreadable
+        ]
+        if start is not None and start in first_row:
+            row_problems.append(
+                _(
+                    "Row {row}: period {period} appears more than once (first in row {first})."
+                ).format(row=number, period=period, first=first_row[start])
+            )
+        problems.extend(row_problems)
+        if not row_problems and start is not None and values["numerator"] is not None:
+            first_row[start] = number
+            rows.append((start, values["numerator"], values["denominator"]))
+    if problems:
+        raise CsvInvalid(problems)
+    if not rows:
+        raise CsvInvalid([_("The file holds no values.")])
+    return rows
+
+
+def upload_values_csv(session: Session, *, viewer: Viewer, measure_id: int, content: bytes) -> int:
+    """Save every row of a clean CSV file (updating periods already entered); return the count."""
+    measure = get_manual_measure(session, viewer=viewer, measure_id=measure_id, write=True)
+    if len(content) > MAX_CSV_BYTES:
+        raise CsvInvalid([_("The file is too large (at most 1 MB).")])
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise CsvInvalid([_("The file is not a text (CSV) file.")]) from exc
+    rows = parse_values_csv(measure, text)
+    for start, numerator, denominator in rows:
+        _upsert(session, viewer, measure, start, numerator, denominator)
+    return len(rows)
+
+
+def manual_series(
+    session: Session,
+    *,
+    viewer: Viewer,
+    measure_id: str,
+    period: str,
+    start: date | None,
+    end: date | None,
+    now: datetime,
+    chart: str | None = None,
+    rules: RuleSet = "anhoej",
+) -> MeasureChart:
+    """The chart of a manual measure, through the same chart building as every measure."""
+    measure = get_manual_measure(session, viewer=viewer, measure_id=parse_manual_id(measure_id))
+    info = manual_info(measure)
+    check_chart_type(info, chart)
+    if period != measure.period_type:
+        raise MeasureRequestError(
+            _("This measure is counted by {periods}, not by {period}.").format(
+                periods=_(measure.period_type), period=_(period)
+            )
+        )
+    window = resolve_range(period, start, end, now)
+    values = session.exec(
+        select(ManualMeasureValue)
+        .where(ManualMeasureValue.measure_id == measure.id)
+        .where(col(ManualMeasureValue.period_start).between(window.first_day, window.last_day))
+    ).all()
+    team = units_of(session, Level.team).get(measure.team_id) or Unit(
+        measure.team_id, "", frozenset({measure.team_id})
+    )
+    rows = {
+        value.period_start: CountRow(
+            unit_id=measure.team_id,
+            week=None,
+            month=None,
+            numerator=value.numerator,
+            denominator=value.denominator if value.denominator is not None else 1.0,
+            pending=0,
+        )
+        for value in values
+    }
+    notes = team_annotations(
+        session, team_ids=[measure.team_id], measure_key=measure_id, last=window.last_day
+    )[measure.team_id]
+    return build_chart(
+        info=info,
+        level=Level.team,
+        unit=team,
+        period=period,
+        window=window,
+        rows=rows,
+        hide_small=suppresses_for(viewer, team),
+        notes=notes,
+        chart=chart,
+        rules=rules,
+    )
+
+
+def value_label(value: ManualMeasureValue, measure: ManualMeasure) -> str:
+    """The period label of a stored value."""
+    return period_label(value.period_start, measure.period_type)
