@@ -43,6 +43,19 @@ class ChecklistInstance(Versioned, table=True):
         UniqueConstraint("pathway_id", "definition_id", "event_id", "occurrence"),
         Index("ix_checklist_instance_team_id_due_date", "team_id", "due_date"),
         Index("ix_checklist_instance_team_id_status", "team_id", "status"),
+        # Serves every measure: one checklist's items in a date range, with the columns the
+        # counting reads carried in the index so the table itself is not visited.
+        Index(
+            "ix_checklist_instance_measure",
+            "definition_id",
+            "due_date",
+            "team_id",
+            "status",
+            "event_cancelled",
+            "window_end",
+            "performed_at",
+            "recorded_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -69,6 +82,8 @@ class ChecklistInstance(Versioned, table=True):
         default=None, foreign_key="app_user.id", ondelete="SET NULL"
     )
     not_applicable_reason: str | None = Field(default=None, max_length=500)
+    # Set when the triggering event is cancelled: the work done stays, but leaves the measures.
+    event_cancelled: bool = Field(default=False)
 
 
 class ChecklistAnswer(Versioned, table=True):

@@ -244,6 +244,8 @@ def record_event(
         pathway_id=pathway_id,
         kind=kind,
         occurred_at=occurred_at,
+        occurred_on=occurred_at.astimezone(get_settings().zone).date(),
+        team_id=responsible_team(session, pathway=pathway, patient=patient, at=occurred_at),
         recorded_by_id=viewer.user_id,
         note=note,
     )
@@ -320,6 +322,8 @@ def correct_event(
         raise EventRejected(problem)
     before = event.occurred_at
     event.occurred_at = occurred_at
+    event.occurred_on = occurred_at.astimezone(get_settings().zone).date()
+    event.team_id = responsible_team(session, pathway=pathway, patient=patient, at=occurred_at)
     event.version += 1
     session.add(event)
     moved = 0
@@ -383,14 +387,14 @@ def cancel_event(
     session.add(event)
     cancelled = 0
     for instance in session.exec(
-        select(ChecklistInstance)
-        .where(ChecklistInstance.event_id == event.id)
-        .where(col(ChecklistInstance.status).in_(UNFINISHED))
+        select(ChecklistInstance).where(ChecklistInstance.event_id == event.id)
     ).all():
-        instance.status = InstanceStatus.cancelled.value
+        instance.event_cancelled = True
+        if instance.status in UNFINISHED:
+            instance.status = InstanceStatus.cancelled.value
+            cancelled += 1
         instance.version += 1
         session.add(instance)
-        cancelled += 1
     if event.kind == EventKind.pathway_end.value:
         pathway.status, pathway.ended_on = PathwayStatus.open.value, None
         pathway.version += 1

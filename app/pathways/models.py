@@ -95,6 +95,7 @@ class PathwayEvent(Versioned, table=True):
         CheckConstraint(sql_in("kind", tuple(k.value for k in EventKind)), name="kind_known"),
         CheckConstraint(sql_in("status", tuple(s.value for s in EventStatus)), name="status"),
         Index("ix_pathway_event_pathway_id_occurred_at", "pathway_id", "occurred_at"),
+        Index("ix_pathway_event_kind_occurred_on", "kind", "occurred_on", "team_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -102,6 +103,10 @@ class PathwayEvent(Versioned, table=True):
     kind: str = Field(max_length=30)
     status: str = Field(default=EventStatus.active.value, max_length=10)
     occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # The local (Europe/Oslo) date it happened and the team responsible then, stored once so
+    # that measures over events group plain dates in SQL, as for checklist windows.
+    occurred_on: date
+    team_id: int = Field(foreign_key="team.id", ondelete="RESTRICT")
     recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
     note: str | None = Field(default=None, max_length=1000)
     cancel_reason: str | None = Field(default=None, max_length=500)

@@ -104,7 +104,11 @@ def test_event_rejects_unknown_kind(db: Session) -> None:
     _fails(
         db,
         PathwayEvent(
-            pathway_id=int(pathway.id or 0), kind="tea_party", occurred_at=datetime.now(UTC)
+            pathway_id=int(pathway.id or 0),
+            kind="tea_party",
+            occurred_at=datetime.now(UTC),
+            occurred_on=date.today(),
+            team_id=team.id,
         ),
     )
 

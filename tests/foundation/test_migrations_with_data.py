@@ -40,8 +40,13 @@ KEPT_TABLES = (
     "goal_rating",
     "annotation",
 )
-# The one column the first revision has and head moved to checklist_answer_revision.
-MOVED_COLUMNS = {"idempotency_key"}
+# Columns that exist at only one end of the trip: the key head moved to
+# checklist_answer_revision, and what 0004 derives from stored facts (compared separately).
+MOVED_COLUMNS = {
+    "checklist_answer": {"idempotency_key"},
+    "pathway_event": {"occurred_on", "team_id"},
+    "checklist_instance": {"event_cancelled"},
+}
 ANSWERED_INSTANCES = 6
 
 
@@ -52,7 +57,9 @@ def _fingerprint(engine: Engine) -> dict[str, tuple[int, str]]:
         inspector = inspect(connection)
         for table in KEPT_TABLES:
             columns = sorted(
-                c["name"] for c in inspector.get_columns(table) if c["name"] not in MOVED_COLUMNS
+                c["name"]
+                for c in inspector.get_columns(table)
+                if c["name"] not in MOVED_COLUMNS.get(table, set())
             )
             quoted = ", ".join(f'"{c}"' for c in columns)
             rows = sorted(
@@ -192,3 +199,38 @@ def test_downgrade_base_removes_every_table_of_a_full_database(
     remaining = set(inspect(engine).get_table_names()) - {"alembic_version"}
     assert remaining == set()
     engine.dispose()
+
+
+def test_event_dates_and_cancel_flags_are_rebuilt_exactly_by_the_migration(fresh_database_url):  # type: ignore[no-untyped-def]
+    url = fresh_database_url("sqlite")
+    migrate.upgrade(url)
+    engine = build_engine(url)
+    seed_demo(engine, catalogue_in_use(), seed=2026, scale=0.04, today=ANCHOR)
+    query = text(
+        "SELECT e.id, e.occurred_on, e.team_id, i.id, i.event_cancelled FROM pathway_event e"
+        " LEFT JOIN checklist_instance i ON i.event_id = e.id ORDER BY e.id, i.id"
+    )
+    with engine.begin() as connection:  # one admission cancelled, as cancel_event leaves it
+        event_id = connection.execute(
+            text("SELECT MIN(event_id) FROM checklist_instance WHERE status = 'completed'")
+        ).scalar_one()
+        connection.execute(
+            text(
+                "UPDATE pathway_event SET status = 'cancelled', cancel_reason = 'x' WHERE id = :e"
+            ),
+            {"e": event_id},
+        )
+        connection.execute(
+            text("UPDATE checklist_instance SET event_cancelled = :t WHERE event_id = :e"),
+            {"t": True, "e": event_id},
+        )
+    with engine.connect() as connection:
+        before = [tuple(map(str, row)) for row in connection.execute(query)]
+    engine.dispose()
+    migrate.downgrade(url, "0003")
+    migrate.upgrade(url)
+    engine = build_engine(url)
+    with engine.connect() as connection:
+        after = [tuple(map(str, row)) for row in connection.execute(query)]
+    engine.dispose()
+    assert after == before and any(row[4] in ("True", "1") for row in before)

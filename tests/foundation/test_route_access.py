@@ -38,7 +38,9 @@ def test_every_route_declares_its_access_rule() -> None:
 
 def test_patient_pages_are_for_nurses_and_team_members_only() -> None:
     app = create_app()
-    rules = {(r.path, tuple(sorted(r.methods))): access_rule_of(r.dependant) for r in all_routes(app)}
+    rules = {
+        (r.path, tuple(sorted(r.methods))): access_rule_of(r.dependant) for r in all_routes(app)
+    }
     for (path, _methods), rule in rules.items():
         if path.startswith(("/patients", "/checklists", "/my-day")):
             assert rule is not None and rule.roles and set(rule.roles) <= {"nurse", "team"}, path

@@ -54,7 +54,15 @@ def make_event(
     db: Session, pathway: Pathway, kind: str, at: datetime, *, status: str = "active"
 ) -> PathwayEvent:
     """A pathway event."""
-    event = PathwayEvent(pathway_id=int(pathway.id or 0), kind=kind, occurred_at=at, status=status)
+    patient = db.get(Patient, pathway.patient_id)
+    event = PathwayEvent(
+        pathway_id=int(pathway.id or 0),
+        kind=kind,
+        occurred_at=at,
+        occurred_on=at.astimezone(ZoneInfo("Europe/Oslo")).date(),
+        team_id=patient.team_id if patient else 0,
+        status=status,
+    )
     if status == "cancelled":
         event.cancel_reason = "recorded by mistake"
     db.add(event)
