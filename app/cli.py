@@ -165,7 +165,18 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=32)] = 1,
 ) -> None:
     """Serve the web application with uvicorn."""
-    _check_setup()
+    url = _check_setup()
+    from app.core.migrate import pending_revisions
+
+    try:
+        current, head = pending_revisions(url)
+    except OperationalError as exc:
+        fail(describe_connection_error(url, exc))
+    if current != head:
+        fail(
+            f"the database schema is at {current or 'nothing yet'} but this version needs {head}: "
+            "run `hph migrate` first."
+        )
     import uvicorn
 
     uvicorn.run(

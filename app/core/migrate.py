@@ -28,3 +28,20 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
 def downgrade(url: str | None = None, revision: str = "base") -> None:
     """Take the database down to a revision (base by default)."""
     command.downgrade(alembic_config(url), revision)
+
+
+def pending_revisions(url: str) -> tuple[str | None, str | None]:
+    """The database's schema revision and this code's head (equal when up to date)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from app.core.db import build_engine
+
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = build_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    return current, head

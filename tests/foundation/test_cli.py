@@ -1,0 +1,58 @@
+"""The `hph` command answers a wrong setting with one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.core.config import get_settings
+from app.core.db import get_engine
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():  # type: ignore[no-untyped-def]
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"HPH_DATABASE_URL": "mysql://db/x"}, "runs on SQLite or PostgreSQL"),
+        ({"HPH_DATABASE_URL": "not a url"}, "is not a database URL"),
+        ({"HPH_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}, "Cannot reach the database"),
+        ({"HPH_SECRET_KEY": "short"}, "HPH_SECRET_KEY is shorter than 32 characters"),
+        ({"HPH_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
+    ],
+)
+def test_wrong_setting_gives_one_clear_line(env, expected, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HPH_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_refuses_a_database_behind_the_code(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.core import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrate.upgrade(url, "0001")
+    monkeypatch.setenv("HPH_DATABASE_URL", url)
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 1
+    assert "run `hph migrate` first" in result.output
+
+
+def test_seed_with_a_bad_date_says_how_to_write_it(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HPH_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    result = runner.invoke(app, ["seed", "--today", "24.11.2026"])
+    assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
