@@ -41,7 +41,8 @@ vendor:
 	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx-$$(node -p "require('htmx.org/package.json').version").min.js
 
 bench: setup
-	$(BIN)/python bench/seed.py
+	$(BIN)/python bench/durability.py
+	$(BIN)/python bench/engine.py --scale 70 --backend both
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache hph.db hph.db-*
