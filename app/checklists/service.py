@@ -277,22 +277,9 @@ def complete_checklist(
             _("Answer these before completing: {items}.").format(items=", ".join(labels)),
             [item.id for item in missing],
         )
-    view.instance.status = InstanceStatus.completed.value
     view.instance.performed_at = performed_at
-    view.instance.recorded_at = now
     view.instance.completed_by_id = viewer.user_id
-    view.instance.version += 1
-    session.add(view.instance)
-    session.flush()
-    record(
-        session,
-        viewer=viewer,
-        action=AuditAction.update,
-        what=f"checklist {view.definition.id} completed",
-        patient_id=view.patient.id,
-        detail=f"instance {instance_id}",
-    )
-    return view
+    return _close(session, viewer, view, InstanceStatus.completed, recorded_at=now)
 
 
 def mark_not_applicable(
@@ -305,9 +292,21 @@ def mark_not_applicable(
     view = _load(session, viewer=viewer, instance_id=instance_id, for_change=True)
     if view.instance.status not in OPEN_STATUSES:
         raise ChecklistClosed(view.instance)
-    view.instance.status = InstanceStatus.not_applicable.value
     view.instance.not_applicable_reason = reason[:500]
-    view.instance.recorded_at = utcnow()
+    return _close(session, viewer, view, InstanceStatus.not_applicable, recorded_at=utcnow())
+
+
+def _close(
+    session: Session,
+    viewer: Viewer,
+    view: ChecklistView,
+    status: InstanceStatus,
+    *,
+    recorded_at: datetime,
+) -> ChecklistView:
+    """Close a checklist with a final status, when it was entered, and an audit entry."""
+    view.instance.status = status.value
+    view.instance.recorded_at = recorded_at
     view.instance.version += 1
     session.add(view.instance)
     session.flush()
@@ -315,9 +314,9 @@ def mark_not_applicable(
         session,
         viewer=viewer,
         action=AuditAction.update,
-        what=f"checklist {view.definition.id} not applicable",
+        what=f"checklist {view.definition.id} {status.value.replace('_', ' ')}",
         patient_id=view.patient.id,
-        detail=f"instance {instance_id}",
+        detail=f"instance {view.instance.id}",
     )
     return view
 
