@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.config import get_settings
@@ -115,6 +116,14 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": message, "errors": errors}, status_code=422)
         return render(request, "error.html", {"message": message}, status_code=422)
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, _exc: Exception) -> Response:
+        message = _("A number in the request is out of range.")
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=422)
+        return render(request, "error.html", {"message": message}, status_code=422)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -130,6 +139,8 @@ def create_app() -> FastAPI:
     from app.checklists.api import router as checklists_api
     from app.checklists.routes import router as checklists_routes
     from app.core.health import router as health_router
+    from app.dashboards.api import router as dashboards_api
+    from app.dashboards.routes import router as dashboards_routes
     from app.goals.api import router as goals_api
     from app.goals.routes import router as goals_routes
     from app.measures.api import router as measures_api
@@ -176,6 +187,8 @@ def create_app() -> FastAPI:
         measures_routes,
         measures_api,
         audit_routes,
+        dashboards_routes,
+        dashboards_api,
     ):
         app.include_router(router)
     return app

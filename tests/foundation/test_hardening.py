@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.factories import PASSWORD, make_team, make_user
+from tests.factories import PASSWORD, make_team, make_user, sign_in_client
 
 
 def test_form_post_without_csrf_token_is_refused_with_a_clear_message(
@@ -74,3 +74,10 @@ def test_unexpected_error_shows_no_trace_or_secret(app, client: TestClient) -> N
     assert response.status_code == 500
     assert "secret-value-in-exception" not in response.text
     assert "Traceback" not in response.text
+
+
+def test_id_beyond_64_bits_is_a_clear_422_not_a_server_error(client: TestClient, db) -> None:
+    sign_in_client(client, make_user(db, role="nurse", team=make_team(db)))
+    response = client.get("/api/v1/patients/99999999999999999999")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "A number in the request is out of range."
