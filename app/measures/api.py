@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
-from app.measures import manual
-from app.measures.aggregate import Level, parse_period, period_label
+from app.measures import manual, manual_csv
+from app.measures.aggregate import Level
 from app.measures.annotations import (
     AnnotationFields,
     AnnotationInvalid,
@@ -23,14 +23,14 @@ from app.measures.annotations import (
     list_annotations,
     update_annotation,
 )
+from app.measures.chart_data import AnnotationMark, MeasurePoint
 from app.measures.models import Annotation, ManualMeasure, ManualMeasureValue
+from app.measures.periods import parse_period, period_label
 from app.measures.service import (
-    AnnotationMark,
     ItemBehind,
     MeasureChart,
     MeasureInfo,
     MeasureNotFound,
-    MeasurePoint,
     MeasureRequestError,
     list_measures,
     measure_series,
@@ -399,14 +399,14 @@ def upload_manual_values(
     viewer: CurrentViewer,
 ) -> UploadOut:
     """Upload values as CSV; every problem is reported with its row, nothing saved until clean."""
-    content = file.file.read(manual.MAX_CSV_BYTES + 1)
+    content = file.file.read(manual_csv.MAX_CSV_BYTES + 1)
     try:
-        saved = manual.upload_values_csv(
+        saved = manual_csv.upload_values_csv(
             session, viewer=viewer, measure_id=measure_id, content=content
         )
     except MeasureNotFound as exc:
         raise _not_found(exc) from exc
-    except manual.CsvInvalid as exc:
+    except manual_csv.CsvInvalid as exc:
         return _invalid(exc.problems)  # type: ignore[return-value]
     return UploadOut(saved=saved)
 

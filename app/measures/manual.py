@@ -2,15 +2,12 @@
 
 Reading needs the team among the viewer's teams (``aggregate_team_ids``; coordinators get
 small counts suppressed, as for every measure); writing needs the team role on that team.
-A CSV upload (``period,numerator,denominator``) is checked row by row and every problem is
-reported at once; nothing is saved until the whole file is clean. Saving a period that
-already has a value updates it.
+Values come one period at a time here, or as a CSV file (``manual_csv``). Saving a period
+that already has a value updates it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from dataclasses import dataclass
@@ -22,30 +19,25 @@ from sqlmodel import Session, col, select
 from app.charts import RuleSet
 from app.core.deps import Forbidden
 from app.core.i18n import _
-from app.measures.aggregate import Level, parse_period, period_label
+from app.measures.access import Unit, suppresses_for, units_of
+from app.measures.aggregate import CountRow, Level
 from app.measures.catalogue import measures_in_use
-from app.measures.models import MEASURE_KINDS, ManualMeasure, ManualMeasureValue, PeriodType
-from app.measures.service import (
-    MANUAL_PREFIX,
-    CountRow,
+from app.measures.chart_data import (
     MeasureChart,
     MeasureInfo,
-    MeasureNotFound,
     MeasureRequestError,
-    Unit,
     build_chart,
     check_chart_type,
     resolve_range,
-    suppresses_for,
     team_annotations,
-    units_of,
 )
+from app.measures.models import MEASURE_KINDS, ManualMeasure, ManualMeasureValue, PeriodType
+from app.measures.periods import parse_period, period_label
+from app.measures.service import MANUAL_PREFIX, MeasureNotFound
 from app.org.models import Role
 from app.org.scope import Viewer
 
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-CSV_COLUMNS = ("period", "numerator", "denominator")
-MAX_CSV_BYTES = 1_000_000
 
 
 class ManualMeasureInvalid(ValueError):
@@ -54,15 +46,6 @@ class ManualMeasureInvalid(ValueError):
     def __init__(self, problems: dict[str, str]) -> None:
         """Keep the problems by field."""
         super().__init__("; ".join(problems.values()))
-        self.problems = problems
-
-
-class CsvInvalid(ValueError):
-    """Every problem of an uploaded CSV file, one sentence each, with row numbers (422)."""
-
-    def __init__(self, problems: list[str]) -> None:
-        """Keep every problem, in file order."""
-        super().__init__("; ".join(problems))
         self.problems = problems
 
 
@@ -285,10 +268,10 @@ def save_value(
     problems, start = value_problems(measure, period, numerator, denominator)
     if problems or start is None or numerator is None:
         raise ManualMeasureInvalid(problems)
-    return _upsert(session, viewer, measure, start, numerator, denominator)
+    return upsert_value(session, viewer, measure, start, numerator, denominator)
 
 
-def _upsert(
+def upsert_value(
     session: Session,
     viewer: Viewer,
     measure: ManualMeasure,
@@ -328,103 +311,6 @@ def delete_value(session: Session, *, viewer: Viewer, measure_id: int, period: s
         raise MeasureNotFound(_("There is no value for {period}.").format(period=period))
     session.delete(value)
     session.flush()
-
-
-def _number(cell: str, *, decimal_comma: bool) -> float:
-    """Read a number cell (ValueError when it is not a finite number)."""
-    text = cell.strip().replace(" ", "").replace("\u00a0", "")
-    if decimal_comma:
-        text = text.replace(",", ".")
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(cell)
-    return number
-
-
-def parse_values_csv(
-    measure: ManualMeasure, content: str
-) -> list[tuple[date, float, float | None]]:
-    """Check a whole CSV file of values; return (period start, numerator, denominator) rows."""
-    content = content.removeprefix("\ufeff")
-    lines = [line for line in content.splitlines() if line.strip()]
-    if not lines:
-        raise CsvInvalid([_("The file is empty.")])
-    counts = {d: lines[0].count(d) for d in (",", ";", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d]) if max(counts.values()) else ","
-    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
-    header: list[str] | None = None
-    problems: list[str] = []
-    rows: list[tuple[date, float, float | None]] = []
-    first_row: dict[date, int] = {}
-    needed = CSV_COLUMNS if measure.kind != "count" else CSV_COLUMNS[:2]
-    for number, cells in enumerate(reader, start=1):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if header is None:
-            header = [cell.strip().lower() for cell in cells]
-            missing = [name for name in needed if name not in header]
-            if missing:
-                raise CsvInvalid([_("Missing column: {column}.").format(column=m) for m in missing])
-            continue
-        record = dict(zip(header, (cell.strip() for cell in cells), strict=False))
-        values: dict[str, float | None] = {}
-        row_problems: list[str] = []
-        unreadable: set[str] = set()
-        for column in ("numerator", "denominator"):
-            cell = record.get(column, "")
-            values[column] = None
-            try:
-                values[column] = _number(cell, decimal_comma=delimiter != ",") if cell else None
-            except ValueError:
-                unreadable.add(column)
-                row_problems.append(
-                    _("Row {row}: {column} is not a number: {value}.").format(
-                        row=number, column=column, value=cell
-                    )
-                )
-        period = record.get("period", "")
-        found, start = value_problems(measure, period, values["numerator"], values["denominator"])
-        if not period:
-            found.pop("period", None)
-            row_problems.append(_("Row {row}: the period is empty.").format(row=number))
-        row_problems += [
-            _("Row {row}: {problem}").format(row=number, problem=message)
-            for field, message in found.items()
-            if field not in unreadable
-        ]
-        if start is not None and start in first_row:
-            row_problems.append(
-                _(
-                    "Row {row}: period {period} appears more than once (first in row {first})."
-                ).format(row=number, period=period, first=first_row[start])
-            )
-        problems.extend(row_problems)
-        if not row_problems and start is not None and values["numerator"] is not None:
-            first_row[start] = number
-            rows.append((start, values["numerator"], values["denominator"]))
-    if problems:
-        raise CsvInvalid(problems)
-    if not rows:
-        raise CsvInvalid([_("The file holds no values.")])
-    return rows
-
-
-def upload_values_csv(session: Session, *, viewer: Viewer, measure_id: int, content: bytes) -> int:
-    """Save every row of a clean CSV file (updating periods already entered); return the count."""
-    measure = get_manual_measure(session, viewer=viewer, measure_id=measure_id, write=True)
-    if len(content) > MAX_CSV_BYTES:
-        raise CsvInvalid([_("The file is too large (at most 1 MB).")])
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise CsvInvalid([_("The file is not a text (CSV) file.")]) from exc
-    rows = parse_values_csv(measure, text)
-    for start, numerator, denominator in rows:
-        _upsert(session, viewer, measure, start, numerator, denominator)
-    return len(rows)
 
 
 def manual_series(

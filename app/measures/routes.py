@@ -14,7 +14,7 @@ from app.core.db import utcnow
 from app.core.deps import CurrentViewer, Forbidden, SessionDep
 from app.core.i18n import _, current_language
 from app.core.templating import render
-from app.measures import manual
+from app.measures import manual, manual_csv
 from app.measures.aggregate import Level
 from app.measures.forms import ManualMeasureForm, ValueForm
 from app.measures.models import ManualMeasure
@@ -180,12 +180,12 @@ def upload_manual_values(
 ) -> Response:
     """Save a CSV file of values, or list every problem in it (nothing is saved then)."""
     measure = _measure(session, viewer, measure_id)
-    content = file.file.read(manual.MAX_CSV_BYTES + 1)
+    content = file.file.read(manual_csv.MAX_CSV_BYTES + 1)
     try:
-        saved = manual.upload_values_csv(
+        saved = manual_csv.upload_values_csv(
             session, viewer=viewer, measure_id=measure_id, content=content
         )
-    except manual.CsvInvalid as exc:
+    except manual_csv.CsvInvalid as exc:
         context = _values_context(session, viewer, measure, csv_problems=exc.problems)
         return render(request, "measures/manual_values.html", context, status_code=422)
     return RedirectResponse(f"/manual-measures/{measure_id}?saved={saved}", status_code=303)

@@ -78,6 +78,7 @@ def test_unexpected_error_shows_no_trace_or_secret(app, client: TestClient) -> N
 
 def test_id_beyond_64_bits_is_a_clear_422_not_a_server_error(client: TestClient, db) -> None:
     sign_in_client(client, make_user(db, role="nurse", team=make_team(db)))
+    client.cookies.set("hph_lang", "en")
     response = client.get("/api/v1/patients/99999999999999999999")
     assert response.status_code == 422
     assert response.json()["detail"] == "A number in the request is out of range."

@@ -12,8 +12,9 @@ from sqlmodel import Session
 
 from app.checklists.models import ChecklistInstance
 from app.core.i18n import current_language, set_language
-from app.measures.aggregate import Level, Window, count_items
+from app.measures.aggregate import Level, count_items
 from app.measures.catalogue import measures_in_use
+from app.measures.periods import Window
 from app.org.models import Team, User
 from app.org.scope import Viewer, resolve_viewer
 from app.pathways.models import Pathway, PathwayEvent, Patient

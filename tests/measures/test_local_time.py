@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.measures.aggregate import LocalDate, LocalTimestamp, MonthStart, PlusDays, WeekStart
+from app.measures.localtime import LocalDate, LocalTimestamp, MonthStart, PlusDays, WeekStart
 from app.pathways.models import PathwayEvent
 from tests.factories import make_patient, make_team
 from tests.measures.conftest import OSLO, make_event, pathway_of

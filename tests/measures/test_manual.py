@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from app.core.deps import Forbidden
-from app.measures import manual
+from app.measures import manual, manual_csv
 from app.measures.aggregate import Level
 from app.measures.service import measure_series
 from tests.factories import make_team, make_user
@@ -32,13 +32,13 @@ def setup(db: Session):  # type: ignore[no-untyped-def]
 
 
 def _upload(db: Session, member, measure, text: str) -> int:  # type: ignore[no-untyped-def]
-    return manual.upload_values_csv(
+    return manual_csv.upload_values_csv(
         db, viewer=member, measure_id=int(measure.id or 0), content=text.encode("utf-8")
     )
 
 
 def _problems(db: Session, member, measure, text: str) -> list[str]:  # type: ignore[no-untyped-def]
-    with pytest.raises(manual.CsvInvalid) as caught:
+    with pytest.raises(manual_csv.CsvInvalid) as caught:
         _upload(db, member, measure, text)
     return caught.value.problems
 

@@ -1,0 +1,1 @@
+"""Dashboards: a team's run charts, coordinators' comparison, and exports."""

@@ -1,0 +1,81 @@
+"""Who may see which unit's measures, and when small counts are suppressed.
+
+Who sees what (DESIGN.md §1, HPH.md §5):
+
+- a team's series: anyone whose grants reach the team (``viewer.aggregate_team_ids``);
+- an organisation's, a network's or everything's series: a viewer whose grants reach every
+  team in it; and, for ``core`` measures (compared across regions), any coordinator or
+  administrator;
+- counts are shown as they are only to a viewer who may see the patients of every team in
+  the unit (nurse or team member there); everyone else gets small counts suppressed: a
+  numerator, denominator or their difference from 1 to ``suppression_threshold - 1`` hides
+  the point (value None, ``suppressed``), and it leaves the chart as a gap;
+- the items behind a point: only team members of that team (``viewer.patient_team_ids``),
+  and every patient shown is audited as a read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from app.core.i18n import _
+from app.measures.aggregate import CountRow, Level
+from app.org.models import LearningNetwork, Organisation, Role, Team
+from app.org.scope import Viewer
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A team, organisation, network or everything, with the teams it covers."""
+
+    id: int
+    name: str
+    team_ids: frozenset[int]
+
+
+def units_of(session: Session, level: Level) -> dict[int, Unit]:
+    """Every unit of a level with its teams (one small query over the organisation tables)."""
+    rows = session.execute(
+        select(col(Team.id), col(Team.name), col(Organisation.id), col(Organisation.name))
+        .add_columns(col(LearningNetwork.id), col(LearningNetwork.name))
+        .join(Organisation, col(Organisation.id) == col(Team.organisation_id))
+        .join(LearningNetwork, col(LearningNetwork.id) == col(Organisation.network_id))
+    ).all()
+    units: dict[int, tuple[str, set[int]]] = {}
+    for team_id, team_name, org_id, org_name, network_id, network_name in rows:
+        key, name = {
+            Level.team: (team_id, team_name),
+            Level.organisation: (org_id, org_name),
+            Level.network: (network_id, network_name),
+            Level.all: (0, _("All teams")),
+        }[level]
+        units.setdefault(int(key), (name, set()))[1].add(int(team_id))
+    return {key: Unit(key, name, frozenset(teams)) for key, (name, teams) in units.items()}
+
+
+def may_see_unit(viewer: Viewer, unit: Unit, *, level: Level, core: bool) -> bool:
+    """Whether the viewer may see a unit's aggregates (see the module docstring)."""
+    if unit.team_ids and unit.team_ids <= viewer.aggregate_team_ids:
+        return True
+    comparing = core and viewer.has_role(Role.coordinator.value, Role.admin.value)
+    return level != Level.team and comparing
+
+
+def suppresses_for(viewer: Viewer, unit: Unit) -> bool:
+    """Whether small counts are hidden from this viewer for this unit."""
+    return not (unit.team_ids and unit.team_ids <= viewer.patient_team_ids)
+
+
+def suppressed(row: CountRow | None, *, kind: str, threshold: int) -> bool:
+    """Whether a period's counts are small enough to identify people."""
+    if row is None:
+        return False
+    if kind == "count":
+        small = [row.numerator]
+    elif kind == "mean":
+        small = [row.denominator]
+    else:  # a proportion: the part not in the numerator could be worked out too
+        small = [row.numerator, row.denominator, row.denominator - row.numerator]
+    return any(0 < value < threshold for value in small)
