@@ -59,7 +59,7 @@ def _json_api_request(scope: Scope) -> bool:
         return False
     headers = dict(scope.get("headers") or [])
     content_type = headers.get(b"content-type", b"").split(b";", 1)[0].strip()
-    return content_type in (b"application/json", b"")
+    return content_type == b"application/json"
 
 
 async def _refuse(scope: Scope, send: Send, message_id: Errors) -> None:

@@ -82,3 +82,10 @@ def test_id_beyond_64_bits_is_a_clear_422_not_a_server_error(client: TestClient,
     response = client.get("/api/v1/patients/99999999999999999999")
     assert response.status_code == 422
     assert response.json()["detail"] == "A number in the request is out of range."
+
+
+def test_bodyless_cross_site_post_to_the_api_needs_the_token(bare_client: TestClient, db) -> None:
+    user = make_user(db, role="team", team=make_team(db))
+    bare_client.post("/api/v1/session", json={"email": user.email, "password": PASSWORD})
+    response = bare_client.post("/api/v1/patients/1/erase")
+    assert response.status_code == 403
