@@ -41,11 +41,15 @@ def domain_errors() -> dict[type[Exception], int]:
     """The services' refusals and the HTTP status each becomes when a route lets it through."""
     from app.checklists.answer_rules import AnswerError
     from app.checklists.service import AnswerConflict, ChecklistClosed, CompletionRefused
+    from app.measures.chart_data import MeasureRequestError
+    from app.measures.service import MeasureNotFound
     from app.pathways.events import EventConflict, EventRejected
     from app.pathways.service import PatientNotFound, PatientRejected
 
     return {
         PatientNotFound: 404,
+        MeasureNotFound: 404,
+        MeasureRequestError: 422,
         PatientRejected: 422,
         EventRejected: 422,
         AnswerError: 422,

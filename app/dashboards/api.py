@@ -19,8 +19,8 @@ from app.core.i18n import _, current_language
 from app.dashboards import service
 from app.dashboards.specs import funnel_spec, small_multiples_spec
 from app.measures.aggregate import Level
-from app.measures.chart_data import MeasureChart, MeasureRequestError
-from app.measures.service import MeasureNotFound, measure_series
+from app.measures.chart_data import MeasureChart
+from app.measures.service import measure_series
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 Format = Literal["csv", "json", "svg", "png"]
@@ -106,22 +106,17 @@ def export_chart(
     format: Format = "csv",
 ) -> Response:
     """Download one chart: its data as CSV, its Vega-Lite spec as JSON, or a picture (SVG, PNG)."""
-    try:
-        chart = measure_series(
-            session,
-            viewer=viewer,
-            measure_id=measure_id,
-            level=level,
-            unit_id=unit_id,
-            period=period,
-            start=start,
-            end=end,
-            now=utcnow(),
-        )
-    except MeasureNotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
-    except MeasureRequestError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    chart = measure_series(
+        session,
+        viewer=viewer,
+        measure_id=measure_id,
+        level=level,
+        unit_id=unit_id,
+        period=period,
+        start=start,
+        end=end,
+        now=utcnow(),
+    )
     name = f"{measure_id}-{level.value}-{chart.unit_id}-{chart.period}"
     if format == "csv":
         return _download(chart_csv(chart), "csv", name)
@@ -144,21 +139,16 @@ def export_comparison(
     view: Literal["multiples", "funnel"] = "multiples",
 ) -> Response:
     """Download a comparison: its table as JSON or CSV, or its charts as a picture."""
-    try:
-        found = service.comparison(
-            session,
-            viewer=viewer,
-            measure_id=measure_id,
-            level=level,
-            period=period,
-            start=start,
-            end=end,
-            now=utcnow(),
-        )
-    except MeasureNotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
-    except MeasureRequestError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    found = service.comparison(
+        session,
+        viewer=viewer,
+        measure_id=measure_id,
+        level=level,
+        period=period,
+        start=start,
+        end=end,
+        now=utcnow(),
+    )
     name = f"{measure_id}-{found.level.value}-{found.period}"
     if format == "json":
         return JSONResponse(

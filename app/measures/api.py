@@ -30,8 +30,6 @@ from app.measures.service import (
     ItemBehind,
     MeasureChart,
     MeasureInfo,
-    MeasureNotFound,
-    MeasureRequestError,
     list_measures,
     measure_series,
     points_behind,
@@ -134,11 +132,6 @@ class AnnotationOut(AnnotationIn):
     team_id: int
 
 
-def _not_found(exc: Exception) -> HTTPException:
-    """A 404 answer carrying the service's message."""
-    return HTTPException(status_code=404, detail=str(exc))
-
-
 def _invalid(problems: dict[str, str] | list[str]) -> JSONResponse:
     """A 422 answer with the first problem as ``detail`` and all of them as ``problems``."""
     first = next(iter(problems.values())) if isinstance(problems, dict) else problems[0]
@@ -189,24 +182,19 @@ def read_measure_chart(
     now = as_of or utcnow()
     if now.tzinfo is None:
         raise HTTPException(status_code=422, detail=_("Give as_of with a time zone."))
-    try:
-        result = measure_series(
-            session,
-            viewer=viewer,
-            measure_id=measure_id,
-            level=level,
-            unit_id=unit_id,
-            period=period,
-            start=start,
-            end=end,
-            now=now,
-            chart=chart,
-            rules=rules,
-        )
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
-    except MeasureRequestError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    result = measure_series(
+        session,
+        viewer=viewer,
+        measure_id=measure_id,
+        level=level,
+        unit_id=unit_id,
+        period=period,
+        start=start,
+        end=end,
+        now=now,
+        chart=chart,
+        rules=rules,
+    )
     return _chart_out(result, current_language())
 
 
@@ -229,20 +217,15 @@ def read_items_behind(
         raise HTTPException(
             status_code=422, detail=_("Write the period like 2026-W05 or 2026-03.")
         ) from exc
-    try:
-        return points_behind(
-            session,
-            viewer=viewer,
-            measure_id=measure_id,
-            team_id=team_id,
-            period=period_type,
-            period_start=start,
-            now=as_of or utcnow(),
-        )
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
-    except MeasureRequestError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return points_behind(
+        session,
+        viewer=viewer,
+        measure_id=measure_id,
+        team_id=team_id,
+        period=period_type,
+        period_start=start,
+        now=as_of or utcnow(),
+    )
 
 
 def _manual_out(measure: ManualMeasure) -> ManualMeasureOut:
@@ -300,10 +283,7 @@ def read_manual_measure(
     measure_id: int, session: SessionDep, viewer: CurrentViewer
 ) -> ManualMeasureOut:
     """Return one manual measure."""
-    try:
-        return _manual_out(manual.get_manual_measure(session, viewer=viewer, measure_id=measure_id))
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
+    return _manual_out(manual.get_manual_measure(session, viewer=viewer, measure_id=measure_id))
 
 
 @router.put("/manual-measures/{measure_id}", responses={**NOT_FOUND, **FORBIDDEN, **INVALID})
@@ -318,8 +298,6 @@ def update_manual_measure(
             measure_id=measure_id,
             fields=manual.ManualFields(**body.model_dump()),
         )
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
     except manual.ManualMeasureInvalid as exc:
         return _invalid(exc.problems)  # type: ignore[return-value]
     return _manual_out(measure)
@@ -330,10 +308,7 @@ def update_manual_measure(
 )
 def delete_manual_measure(measure_id: int, session: SessionDep, viewer: CurrentViewer) -> None:
     """Remove a manual measure and its values (team role)."""
-    try:
-        manual.delete_manual_measure(session, viewer=viewer, measure_id=measure_id)
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
+    manual.delete_manual_measure(session, viewer=viewer, measure_id=measure_id)
 
 
 @router.get("/manual-measures/{measure_id}/values", responses=NOT_FOUND)
@@ -341,11 +316,8 @@ def read_manual_values(
     measure_id: int, session: SessionDep, viewer: CurrentViewer
 ) -> list[ManualValueOut]:
     """List a manual measure's values, oldest period first."""
-    try:
-        measure = manual.get_manual_measure(session, viewer=viewer, measure_id=measure_id)
-        values = manual.list_values(session, viewer=viewer, measure_id=measure_id)
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
+    measure = manual.get_manual_measure(session, viewer=viewer, measure_id=measure_id)
+    values = manual.list_values(session, viewer=viewer, measure_id=measure_id)
     return [_value_out(v, measure.period_type) for v in values]
 
 
@@ -367,8 +339,6 @@ def update_manual_value(
             denominator=body.denominator,
         )
         measure = manual.get_manual_measure(session, viewer=viewer, measure_id=measure_id)
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
     except manual.ManualMeasureInvalid as exc:
         return _invalid(exc.problems)  # type: ignore[return-value]
     return _value_out(value, measure.period_type)
@@ -383,10 +353,7 @@ def delete_manual_value(
     measure_id: int, period: str, session: SessionDep, viewer: CurrentViewer
 ) -> None:
     """Remove one period's value (team role)."""
-    try:
-        manual.delete_value(session, viewer=viewer, measure_id=measure_id, period=period)
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
+    manual.delete_value(session, viewer=viewer, measure_id=measure_id, period=period)
 
 
 @router.post(
@@ -404,8 +371,6 @@ def upload_manual_values(
         saved = manual_csv.upload_values_csv(
             session, viewer=viewer, measure_id=measure_id, content=content
         )
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
     except manual_csv.CsvInvalid as exc:
         return _invalid(exc.problems)  # type: ignore[return-value]
     return UploadOut(saved=saved)
@@ -459,8 +424,6 @@ def update_team_annotation(
             annotation_id=annotation_id,
             fields=AnnotationFields(**body.model_dump()),
         )
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
     except AnnotationInvalid as exc:
         return _invalid(exc.problems)  # type: ignore[return-value]
     return _annotation_out(annotation)
@@ -471,7 +434,4 @@ def update_team_annotation(
 )
 def delete_team_annotation(annotation_id: int, session: SessionDep, viewer: CurrentViewer) -> None:
     """Remove a tested change (team role)."""
-    try:
-        delete_annotation(session, viewer=viewer, annotation_id=annotation_id)
-    except MeasureNotFound as exc:
-        raise _not_found(exc) from exc
+    delete_annotation(session, viewer=viewer, annotation_id=annotation_id)

@@ -18,7 +18,7 @@ from app.measures import manual, manual_csv
 from app.measures.aggregate import Level
 from app.measures.forms import ManualMeasureForm, ValueForm
 from app.measures.models import ManualMeasure
-from app.measures.service import MeasureChart, MeasureNotFound, MeasureRequestError, measure_series
+from app.measures.service import MeasureChart, measure_series
 from app.org.models import Team
 from app.org.scope import Viewer
 
@@ -39,10 +39,7 @@ def _team(session: SessionDep, viewer: Viewer, team_id: int) -> Team:
 
 def _measure(session: SessionDep, viewer: Viewer, measure_id: int) -> ManualMeasure:
     """A manual measure the viewer may see (404 otherwise)."""
-    try:
-        return manual.get_manual_measure(session, viewer=viewer, measure_id=measure_id)
-    except MeasureNotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    return manual.get_manual_measure(session, viewer=viewer, measure_id=measure_id)
 
 
 @router.get("/teams/{team_id}/manual-measures")
@@ -196,10 +193,7 @@ def delete_manual_value(
     measure_id: int, period: str, session: SessionDep, viewer: CurrentViewer
 ) -> Response:
     """Remove one period's value."""
-    try:
-        manual.delete_value(session, viewer=viewer, measure_id=measure_id, period=period)
-    except MeasureNotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    manual.delete_value(session, viewer=viewer, measure_id=measure_id, period=period)
     return RedirectResponse(f"/manual-measures/{measure_id}", status_code=303)
 
 
@@ -229,20 +223,15 @@ def read_chart_svg(
     end: date | None = None,
 ) -> Response:
     """A measure's chart as an SVG image (manual measures too: ``manual:<id>``)."""
-    try:
-        chart = measure_series(
-            session,
-            viewer=viewer,
-            measure_id=measure_id,
-            level=level,
-            unit_id=unit_id,
-            period=period,
-            start=start,
-            end=end,
-            now=utcnow(),
-        )
-    except MeasureNotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
-    except MeasureRequestError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    chart = measure_series(
+        session,
+        viewer=viewer,
+        measure_id=measure_id,
+        level=level,
+        unit_id=unit_id,
+        period=period,
+        start=start,
+        end=end,
+        now=utcnow(),
+    )
     return chart_svg(chart)
