@@ -39,8 +39,28 @@ def _migrate(url: str) -> None:
 
     try:
         migrate.upgrade(url)
+        _build_measure_items(url)
     except OperationalError as exc:
         fail(describe_connection_error(url, exc))
+
+
+def _build_measure_items(url: str) -> None:
+    """Derive the stored measure items that are missing or were derived by another definition."""
+    from sqlmodel import Session
+
+    from app.measures.item_store import ensure_current, stale_measures
+
+    engine = build_engine(url)
+    try:
+        with Session(engine) as session:
+            if not stale_measures(session):
+                return
+            with console.status("Deriving measure items (readmissions, goals, bundles)..."):
+                rebuilt = ensure_current(session)
+            session.commit()
+        console.print(f"Measure items derived for {', '.join(rebuilt)}.")
+    finally:
+        engine.dispose()
 
 
 def _check_setup() -> str:

@@ -22,6 +22,7 @@ from app.checklists.models import ChecklistInstance, InstanceStatus
 from app.core.config import get_settings
 from app.demo.network import DemoTeam, SeededNetwork, seed_network
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
+from app.measures.item_store import rebuild
 from app.measures.models import Annotation
 from app.org.models import User
 from app.pathways.models import EventKind, Pathway, PathwayEvent, PathwayTeam, Patient
@@ -516,6 +517,7 @@ def seed_demo(
             progress("patient", total % PROGRESS_EVERY)
         _reset_sequences(session, [_table_name(m) for m, _ in _Rows().batches()])
         report.counts["annotation"] = _seed_annotations(session, network, today)
+        report.counts["measure_item"] = rebuild(session)
         session.commit()
     report.seconds = time.perf_counter() - started
     return report

@@ -1,1 +1,5 @@
-"""Measures: catalogue, SQL aggregation, manual measures and annotations."""
+"""Measures: catalogue, SQL aggregation, stored measure items, manual measures and annotations."""
+
+# Registers the session hook that keeps stored measure items current on every write; any use
+# of the tables (the application, the command line, migrations, tests) loads this package.
+from app.measures import item_store as item_store

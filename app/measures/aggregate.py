@@ -3,7 +3,7 @@
 Every counted item has a window (MEASUREMENT.md §1). A query yields, per unit and period,
 the numerator, the denominator (decided items less not-applicable and cancelled ones) and the
 pending items (window still open, nothing decided), as a pure function of the stored facts
-and ``now``. The items come from ``sources`` (checklists, events) and ``goal_sources``.
+and ``now``. The items come from ``sources``: checklist instances and stored measure items.
 """
 
 from __future__ import annotations
@@ -18,16 +18,8 @@ from sqlalchemy import Date, Integer, func, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from app.measures.catalogue import (
-    BundleCount,
-    ChecklistCount,
-    GoalReratingCount,
-    MeasureDefinition,
-    PsfsChangeCount,
-    ReadmissionCount,
-    WhatMattersCount,
-)
-from app.measures.goal_sources import psfs_source, rerating_source, what_matters_source
+from app.measures.catalogue import ChecklistCount, MeasureDefinition
+from app.measures.item_store import ensure_built
 from app.measures.localtime import MonthStart, WeekStart
 from app.measures.periods import Window
 from app.measures.periods import index_of as index_of  # kept importable from here
@@ -38,22 +30,12 @@ from app.measures.periods import periods_between as periods_between
 from app.measures.sources import (
     Source,
     Teams,
-    bundle_source,
     checklist_source,
     fixed_days,
-    readmission_source,
+    stored_source,
 )
 from app.org.models import Organisation, Team
 from app.pathways.models import Pathway, Patient
-
-SOURCES = {
-    ChecklistCount: checklist_source,
-    BundleCount: bundle_source,
-    ReadmissionCount: readmission_source,
-    WhatMattersCount: what_matters_source,
-    GoalReratingCount: rerating_source,
-    PsfsChangeCount: psfs_source,
-}
 
 
 class Level(StrEnum):
@@ -78,8 +60,10 @@ class CountRow:
 
 
 def item_source(measure: MeasureDefinition, window: Window, team_ids: Teams = None) -> Source:
-    """The item rows a measure counts (``team_ids``: only items that may be these teams')."""
-    return SOURCES[type(measure.count)](measure.count, window, team_ids)  # type: ignore[operator]
+    """The item rows a measure counts: checklist instances, or stored measure items."""
+    if isinstance(measure.count, ChecklistCount):
+        return checklist_source(measure.count, window, team_ids)
+    return stored_source(measure, window, team_ids)
 
 
 def _items(source: Source, window: Window, team_ids: Sequence[int] | None) -> Any:
@@ -176,6 +160,7 @@ def count_items(
     team_ids: Sequence[int] | None = None,
 ) -> list[CountRow]:
     """Run a measure's grouped query: numerator, denominator and pending per unit and period."""
+    ensure_built(session, measure)
     query = count_query(measure, level=level, window=window, unit_ids=unit_ids, team_ids=team_ids)
     return [
         CountRow(
@@ -207,6 +192,7 @@ def item_rows(
     period_start: date,
 ) -> list[Any]:
     """The items behind one point of a team: detail columns, counts and the patient."""
+    ensure_built(session, measure)
     source = item_source(measure, window)
     query = source.query
     if source.due_day is not None:

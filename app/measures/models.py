@@ -1,13 +1,14 @@
-"""What teams add to their measures: tested changes and their own counts."""
+"""What teams add to their measures (tested changes, own counts), and the items measures count."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
+from app.core.db import UTCDateTime
 from app.core.tables import Timestamped, sql_in
 
 
@@ -77,3 +78,52 @@ class ManualMeasureValue(Timestamped, table=True):
     numerator: float
     denominator: float | None = Field(default=None)
     entered_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+
+
+class MeasureItem(SQLModel, table=True):
+    """One item a measure counts beyond single checklists, with its due date, team and moments.
+
+    A discharge followed for readmission, a pathway's "what matters" conversation, a goal's
+    re-rating, a round of PSFS ratings, an event's bundle of lists. Each is derived from its
+    pathway's facts in Python whenever those change (``item_store``), so that counting is a scan
+    of one index, as for checklists. Counting at a moment ``now``: the item exists once
+    ``counted_from`` has passed (null: always), is met once ``met_at`` has passed, and is
+    decided either way once ``closes_at`` is behind ``now``.
+    """
+
+    __tablename__ = "measure_item"
+    __table_args__ = (
+        UniqueConstraint("measure_id", "subject_id", "due_date"),
+        Index(
+            "ix_measure_item_counting",
+            "measure_id",
+            "due_date",
+            "team_id",
+            "met_at",
+            "closes_at",
+            "counted_from",
+            "value",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: str = Field(max_length=64)
+    pathway_id: int = Field(foreign_key="pathway.id", index=True, ondelete="CASCADE")
+    subject_id: int
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE")
+    due_date: date
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closes_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    met_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    counted_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    value: float | None = Field(default=None)
+
+
+class MeasureItemBuild(SQLModel, table=True):
+    """Which definition of a measure its stored items were derived with (rebuilt on change)."""
+
+    __tablename__ = "measure_item_build"
+
+    measure_id: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(max_length=64)
+    built_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -1,8 +1,9 @@
-"""Item sources over checklists and events: one row per counted item, its team, date, counts.
+"""Item sources: one row per counted item, with its team, local due date and three counts.
 
-Checklist items carry their stored local due date, week, month, team and whether their event
-was cancelled; events carry their stored local date. Goals and conversations have dates
-already; only who was responsible at a local moment is computed in SQL (see ``localtime``).
+Checklist instances carry their stored local due date, week, month, team and whether their
+event was cancelled. Every other item a measure counts (readmissions, "what matters", re-ratings,
+PSFS change, bundles) is stored with the same facts in ``measure_item`` (see ``item_rules``).
+Both are counted as of ``now``, so a chart can be recomputed for any past moment.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Date,
-    DateTime,
+    Float,
     and_,
     bindparam,
     case,
@@ -30,16 +31,35 @@ from sqlalchemy.orm import aliased
 from sqlmodel import String, col
 
 from app.checklists.models import ChecklistAnswer, ChecklistInstance, InstanceStatus
+from app.core.config import get_settings
 from app.measures.catalogue import (
     BundleCount,
     ChecklistCount,
+    GoalReratingCount,
+    MeasureDefinition,
+    PsfsChangeCount,
     ReadmissionCount,
+    WhatMattersCount,
 )
-from app.measures.localtime import LocalDate, LocalTimestamp, MonthStart, PlusDays, WeekStart
+from app.measures.localtime import MonthStart, WeekStart
+from app.measures.models import MeasureItem
 from app.measures.periods import Window
-from app.pathways.models import EventKind, EventStatus, Pathway, PathwayEvent, PathwayTeam, Patient
 
 LEFT_OUT = (InstanceStatus.not_applicable.value, InstanceStatus.cancelled.value)
+# What the list behind a point calls a stored item, and its status once met or once decided unmet.
+ITEM_KINDS = {
+    BundleCount: "checklist_bundle",
+    ReadmissionCount: "hospital_discharge",
+    WhatMattersCount: "what_matters",
+    GoalReratingCount: "goal_rerating",
+    PsfsChangeCount: "psfs_change",
+}
+ITEM_STATUSES = {
+    BundleCount: ("bundle_complete", "bundle_incomplete"),
+    ReadmissionCount: ("readmitted", "not_readmitted"),
+    WhatMattersCount: ("documented", "missed"),
+    GoalReratingCount: ("rerated", "missed"),
+}
 Teams = list[int] | None
 
 
@@ -103,22 +123,6 @@ def _instance_detail(instance: Any) -> dict[str, Any]:
     }
 
 
-def dated_detail(
-    item_id: Any, pathway_id: Any, what: str, status: Any, due: Any, **moments: Any
-) -> dict[str, Any]:
-    """What the list behind a point shows of an event, pathway or goal item."""
-    return {
-        "item_id": item_id,
-        "pathway_id": pathway_id,
-        "what": literal(what, String),
-        "status": status,
-        "due_date": due,
-        "window_start": moments.get("window_start", literal(None, DateTime)),
-        "window_end": literal(None, DateTime),
-        "done_at": moments.get("done_at", literal(None, DateTime)),
-    }
-
-
 def checklist_source(rule: ChecklistCount, window: Window, team_ids: Teams) -> Source:
     """Checklist instances: decided when done, left out, or their window has closed."""
     del team_ids  # the caller filters on the stored team
@@ -158,141 +162,50 @@ def checklist_source(rule: ChecklistCount, window: Window, team_ids: Teams) -> S
     )
 
 
-def bundle_source(rule: BundleCount, window: Window, team_ids: Teams) -> Source:
-    """An event's bundle of lists, dated and decided by its anchor list's window."""
-    anchor: Any = aliased(ChecklistInstance, name="anchor")
-    member: Any = aliased(ChecklistInstance, name="member")
-    lists = (
-        sa_select(member.event_id.label("event_id"), func.count().label("lists"))
-        .where(col(member.definition_id).in_(fixed_list(rule.checklists)))
-        .where(done_by(member, window.now))
-        .where(member.performed_at <= member.window_end)
-        .group_by(member.event_id)
-    )
-    if team_ids is not None:  # only the events of these teams' anchors
-        chosen: Any = aliased(ChecklistInstance, name="chosen")
-        anchors = (
-            sa_select(chosen.event_id)
-            .where(chosen.definition_id == fixed(rule.anchor, String))
-            .where(chosen.due_date.between(*fixed_days(window)))
-            .where(col(chosen.team_id).in_(team_ids))
+def stored_source(measure: MeasureDefinition, window: Window, team_ids: Teams) -> Source:
+    """Stored measure items (``item_rules``): visible, met and decided as of ``window.now``."""
+    del team_ids  # the caller filters on the stored team
+    mi: Any = aliased(MeasureItem, name="mi")
+    now = window.now
+    met = and_(mi.met_at.is_not(None), mi.met_at <= now)
+    closed = mi.closes_at < now
+    decided = or_(met, closed)
+    rule = measure.count
+    if isinstance(rule, PsfsChangeCount):
+        improved = mi.value >= get_settings().psfs_mic_mean
+        numerator: Any = (
+            flag(and_(met, improved))
+            if rule.result == "improved"
+            else (case((met, mi.value), else_=literal(0.0, Float)))
         )
-        lists = lists.where(col(member.event_id).in_(anchors))
-    on_time = lists.subquery("on_time")
-    closed = anchor.window_end < window.now
+        status: Any = case((improved, "improved"), else_="not_improved")
+    else:
+        numerator = flag(met)
+        met_label, unmet_label = ITEM_STATUSES[type(rule)]
+        status = case((met, met_label), (closed, unmet_label), else_="open")
     query = (
         sa_select()
-        .select_from(anchor)
-        .outerjoin(on_time, on_time.c.event_id == anchor.event_id)
-        .where(anchor.definition_id == fixed(rule.anchor, String))
-        .where(col(anchor.status).not_in(LEFT_OUT))
-        .where(col(anchor.event_cancelled).is_(False))
+        .select_from(mi)
+        .where(mi.measure_id == fixed(measure.id, String))
+        .where(or_(mi.counted_from.is_(None), mi.counted_from <= now))
     )
     return Source(
-        team_id=anchor.team_id,
-        week=anchor.due_week,
-        month=anchor.due_month,
-        numerator=flag(and_(closed, func.coalesce(on_time.c.lists, 0) >= rule.required)),
-        denominator=flag(closed),
-        pending=flag(~closed),
+        team_id=mi.team_id,
+        week=WeekStart(mi.due_date),
+        month=MonthStart(mi.due_date),
+        numerator=numerator,
+        denominator=flag(decided),
+        pending=flag(~decided),
         query=query,
-        detail=_instance_detail(anchor),
-        due_day=anchor.due_date,
-    )
-
-
-def responsible(query: Any, pathway_id: Any, moment: Any, *, by_date: bool) -> tuple[Any, Any]:
-    """Join the team responsible for a pathway at a local moment (or at the end of a local day).
-
-    As in the pathway service, that is the responsibility running then, else the patient's
-    team; the query must already join ``Patient``.
-    """
-    pt: Any = aliased(PathwayTeam, name="pt")
-    local = LocalDate if by_date else LocalTimestamp
-    running = and_(
-        pt.pathway_id == pathway_id,
-        local(pt.from_at) <= moment,
-        or_(col(pt.until_at).is_(None), local(pt.until_at) > moment),
-    )
-    return query.outerjoin(pt, running), func.coalesce(pt.team_id, Patient.team_id)
-
-
-def of_teams(query: Any, pathway_id: Any, team_ids: Teams) -> Any:
-    """Keep the pathways that some of these teams were ever responsible for (a pre-filter)."""
-    if team_ids is None:
-        return query
-    ever = sa_select(col(PathwayTeam.pathway_id)).where(col(PathwayTeam.team_id).in_(team_ids))
-    return query.where(or_(col(Patient.team_id).in_(team_ids), pathway_id.in_(ever)))
-
-
-def dated(source_day: Any, window: Window, **fields: Any) -> Source:
-    """A source whose local due date is a computed expression."""
-    return Source(
-        week=WeekStart(source_day) if window.by_week else None,
-        month=MonthStart(source_day) if window.by_month else None,
-        **fields,
-    )
-
-
-def readmission_source(rule: ReadmissionCount, window: Window, team_ids: Teams) -> Source:
-    """Discharges followed for some days: readmitted or not once the days have passed."""
-    days = rule.follow_days
-
-    def discharges(alias: Any) -> Any:
-        """The active discharges whose following days end in the window."""
-        first, last = window.first_day - timedelta(days), window.last_day - timedelta(days)
-        return (
-            sa_select()
-            .select_from(alias)
-            .where(alias.kind == EventKind.hospital_discharge.value)
-            .where(alias.occurred_on.between(fixed(first, Date), fixed(last, Date)))
-            .where(alias.status == EventStatus.active.value)
-        )
-
-    def followed_until(alias: Any) -> Any:
-        """The local moment a discharge's following days end."""
-        return PlusDays(LocalTimestamp(alias.occurred_at), days, timestamp=True)
-
-    earlier: Any = aliased(PathwayEvent, name="earlier")
-    admission: Any = aliased(PathwayEvent, name="admission")
-    readmissions = (
-        discharges(earlier)
-        .add_columns(earlier.id.label("discharge_id"))
-        .join(admission, admission.pathway_id == earlier.pathway_id)
-        .where(admission.kind == EventKind.hospital_admission.value)
-        .where(admission.status == EventStatus.active.value)
-        .where(admission.occurred_at > earlier.occurred_at)
-        .where(LocalTimestamp(admission.occurred_at) <= followed_until(earlier))
-        .group_by(earlier.id)
-        .subquery("readmitted")
-    )
-    discharge: Any = aliased(PathwayEvent, name="discharge")
-    query = (
-        discharges(discharge)
-        .join(Pathway, col(Pathway.id) == discharge.pathway_id)
-        .join(Patient, col(Patient.id) == col(Pathway.patient_id))
-        .outerjoin(readmissions, readmissions.c.discharge_id == discharge.id)
-    )
-    query = of_teams(query, discharge.pathway_id, team_ids)
-    query, team = responsible(query, discharge.pathway_id, followed_until(discharge), by_date=False)
-    readmitted = readmissions.c.discharge_id.is_not(None)
-    passed = discharge.occurred_at < window.shifted_back(days)
-    due = PlusDays(discharge.occurred_on, days)
-    status = case((readmitted, "readmitted"), (passed, "not_readmitted"), else_="open")
-    return dated(
-        due,
-        window,
-        team_id=team,
-        numerator=flag(and_(passed, readmitted)),
-        denominator=flag(passed),
-        pending=flag(~passed),
-        query=query,
-        detail=dated_detail(
-            discharge.id,
-            discharge.pathway_id,
-            "hospital_discharge",
-            status,
-            due,
-            window_start=discharge.occurred_at,
-        ),
+        detail={
+            "item_id": mi.subject_id,
+            "pathway_id": mi.pathway_id,
+            "what": literal(ITEM_KINDS[type(rule)], String),
+            "status": status,
+            "due_date": mi.due_date,
+            "window_start": mi.opened_at,
+            "window_end": mi.closes_at,
+            "done_at": mi.met_at,
+        },
+        due_day=mi.due_date,
     )

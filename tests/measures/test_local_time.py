@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.measures.localtime import LocalDate, LocalTimestamp, MonthStart, PlusDays, WeekStart
+from app.measures.localtime import MonthStart, WeekStart
 from app.pathways.models import PathwayEvent
 from tests.factories import make_patient, make_team
 from tests.measures.conftest import OSLO, make_event, pathway_of
+from tests.measures.reference_sql import LocalDate, LocalTimestamp, PlusDays
 
 
 def test_local_dates_in_sql_match_zoneinfo_around_midnight_and_clock_changes(db: Session) -> None:
