@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import delete, event, func, insert
@@ -107,9 +106,9 @@ def load_facts(
             col(PathwayEvent.status), col(PathwayEvent.occurred_at), col(PathwayEvent.occurred_on)
         )
         .where(where(col(PathwayEvent.pathway_id)))
-        .where(col(PathwayEvent.kind).in_(FOLLOWED_EVENTS))
     ):
-        facts[row[0]].events.append(EventFact(*row[1:]))
+        if row[2] in FOLLOWED_EVENTS:  # filtered here: SQL would pick the index on kind
+            facts[row[0]].events.append(EventFact(*row[1:]))
     talk = WhatMattersConversation
     for row in session.execute(
         sa_select(
@@ -140,9 +139,9 @@ def load_facts(
                 )
             )
             .where(where(col(ci.pathway_id)))
-            .where(col(ci.definition_id).in_(sorted(lists)))
         ):
-            facts[row[0]].instances.append(InstanceFact(*row[1:]))
+            if row[3] in lists:  # filtered here: SQL would pick the measure index
+                facts[row[0]].instances.append(InstanceFact(*row[1:]))
     return list(facts.values())
 
 
@@ -179,15 +178,9 @@ def _id_range(first: int, last: int) -> Where:
 def _write(
     session: Session, where: Where, measures: Sequence[MeasureDefinition], clock: Clock
 ) -> int:
-    """Replace the stored items of some measures for the pathways ``where`` selects."""
-    ids = [m.id for m in measures]
-    session.execute(
-        delete(MeasureItem)
-        .where(where(col(MeasureItem.pathway_id)))
-        .where(col(MeasureItem.measure_id).in_(ids))
-    )
+    """Derive and insert the items of some measures for the pathways ``where`` selects."""
     rows = [
-        asdict(item)
+        vars(item).copy()
         for facts in load_facts(session, where, measures)
         for item in derive_items(measures, facts, clock)
     ]
@@ -209,6 +202,8 @@ def refresh_pathways(session: Session, pathway_ids: Iterable[int]) -> int:
         .order_by(col(Pathway.id))
         .with_for_update()
     )
+    # Every stored measure is derived again, so the pathways' items go (by the pathway index).
+    session.execute(delete(MeasureItem).where(col(MeasureItem.pathway_id).in_(ids)))
     return _write(session, lambda column: column.in_(ids), measures, Clock(get_settings().zone))
 
 
