@@ -147,7 +147,9 @@ def create_app() -> FastAPI:
     from app.dashboards.routes import router as dashboards_routes
     from app.goals.api import router as goals_api
     from app.goals.routes import router as goals_routes
+    from app.measures.annotations_api import router as annotations_api
     from app.measures.api import router as measures_api
+    from app.measures.manual_api import router as manual_measures_api
     from app.measures.routes import router as measures_routes
     from app.org.api import router as org_api
     from app.org.routes import router as org_routes
@@ -190,6 +192,8 @@ def create_app() -> FastAPI:
         goals_api,
         measures_routes,
         measures_api,
+        manual_measures_api,
+        annotations_api,
         audit_routes,
         dashboards_routes,
         dashboards_api,

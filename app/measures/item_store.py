@@ -69,8 +69,8 @@ def stored_measures(measures: Iterable[MeasureDefinition] | None = None) -> list
 
 
 def fingerprint(measure: MeasureDefinition) -> str:
-    """What a measure's stored items depend on: its counting rule and the derivation logic."""
-    text = f"{LOGIC_VERSION}:{measure.count.model_dump_json()}"
+    """What a measure's stored items depend on: its rule, the time zone and the derivation."""
+    text = f"{LOGIC_VERSION}:{get_settings().timezone}:{measure.count.model_dump_json()}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -30,6 +30,7 @@ from app.measures.chart_data import (
     combined_window,
     team_annotations,
 )
+from app.measures.item_labels import item_status, item_what
 from app.measures.models import Annotation
 from app.measures.periods import Window, period_end, period_label
 from app.org.scope import Viewer
@@ -244,7 +245,9 @@ class ItemBehind(BaseModel):
     patient_label: str
     item_id: int
     what: str
+    what_label: str
     status: str
+    status_label: str
     due_date: date
     window_start: datetime | None
     window_end: datetime | None
@@ -287,25 +290,29 @@ def points_behind(
     rows = item_rows(
         session, measure, window=window, team_id=team_id, period=period, period_start=start
     )
-    items = [
-        ItemBehind(
-            patient_id=int(row.patient_id),
-            patient_label=row.label,
-            item_id=int(row.item_id),
-            what=str(row.what),
-            status=_shown_status(str(row.status), row.window_end, now),
-            due_date=row.due_date
-            if isinstance(row.due_date, date)
-            else date.fromisoformat(str(row.due_date)[:10]),
-            window_start=row.window_start,
-            window_end=row.window_end,
-            done_at=row.done_at,
-            in_numerator=bool(row.numerator),
-            in_denominator=bool(row.denominator),
-            pending=bool(row.pending),
+    items = []
+    for row in rows:
+        status = _shown_status(str(row.status), row.window_end, now)
+        items.append(
+            ItemBehind(
+                patient_id=int(row.patient_id),
+                patient_label=row.label,
+                item_id=int(row.item_id),
+                what=str(row.what),
+                what_label=item_what(str(row.what)),
+                status=status,
+                status_label=item_status(status),
+                due_date=row.due_date
+                if isinstance(row.due_date, date)
+                else date.fromisoformat(str(row.due_date)[:10]),
+                window_start=row.window_start,
+                window_end=row.window_end,
+                done_at=row.done_at,
+                in_numerator=bool(row.numerator),
+                in_denominator=bool(row.denominator),
+                pending=bool(row.pending),
+            )
         )
-        for row in rows
-    ]
     for patient_id in sorted({item.patient_id for item in items}):
         record(
             session,

@@ -56,3 +56,23 @@ def test_seed_with_a_bad_date_says_how_to_write_it(tmp_path, monkeypatch) -> Non
     monkeypatch.setenv("HPH_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     result = runner.invoke(app, ["seed", "--today", "24.11.2026"])
     assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
+
+
+def test_migrate_derives_the_stored_measure_items_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session, select
+
+    from app.core.db import build_engine
+    from app.measures.models import MeasureItemBuild
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    monkeypatch.setenv("HPH_DATABASE_URL", url)
+    first = runner.invoke(app, ["migrate"])
+    assert first.exit_code == 0, first.output
+    assert "Measure items derived for" in first.output and "readmission-30d" in first.output
+    engine = build_engine(url)
+    with Session(engine) as session:
+        built = {b.measure_id for b in session.exec(select(MeasureItemBuild)).all()}
+    engine.dispose()
+    assert {"readmission-30d", "full-pathway", "what-matters-documented"} <= built
+    again = runner.invoke(app, ["migrate"])
+    assert again.exit_code == 0 and "Measure items" not in again.output

@@ -199,3 +199,26 @@ def test_measures_api_is_documented(client: TestClient) -> None:
     assert "ChartOut" in str(chart["responses"]["200"])
     assert "/api/v1/manual-measures/{measure_id}/values.csv" in schema["paths"]
     assert "/api/v1/teams/{team_id}/annotations" in schema["paths"]
+
+
+def test_items_behind_a_readmission_point_say_what_was_followed_and_how_it_ended(
+    client: TestClient, db: Session
+) -> None:
+    from tests.measures.conftest import make_event
+
+    team = make_team(db)
+    readmitted, home = (pathway_of(db, make_patient(db, team)) for _ in range(2))
+    make_event(db, readmitted, "hospital_discharge", local(date(2026, 1, 1), 10))
+    make_event(db, readmitted, "hospital_admission", local(date(2026, 1, 21), 10))
+    make_event(db, home, "hospital_discharge", local(date(2026, 1, 1), 11))
+    nurse = _client(client, db, role="nurse", team=team)
+    # Both discharges are followed until 31 January, in ISO week 2026-W05.
+    response = nurse.get(f"/api/v1/measures/readmission-30d/teams/{team.id}/periods/2026-W05/items")
+    assert response.status_code == 200, response.text
+    rows = sorted(response.json(), key=lambda r: r["status"])
+    assert [(r["status"], r["status_label"], r["in_numerator"]) for r in rows] == [
+        ("not_readmitted", "Not readmitted", False),
+        ("readmitted", "Readmitted", True),
+    ]
+    assert {r["what_label"] for r in rows} == {"Discharge, followed for readmission"}
+    assert {r["due_date"] for r in rows} == {"2026-01-31"}
