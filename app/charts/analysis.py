@@ -76,7 +76,7 @@ def part_numbers(points: Sequence[SeriesPoint], part_ends: Iterable[int]) -> lis
     return numbers
 
 
-@dataclass
+@dataclass(slots=True)
 class _Point:
     """Working state of one point while its phase is computed."""
 
@@ -271,7 +271,7 @@ def _point_results(
     work: list[_Point], parts: list[PartResult], multiply: float
 ) -> list[PointResult]:
     """Turn the working points into results, with the kinds of signal each belongs to."""
-    centres = {part.part: part.centre for part in parts}
+    centres = {part.part: _scale(part.centre, multiply) for part in parts}
     runs_signals = {part.part: part.runs_signal for part in parts}
     kinds: dict[int, list[FindingKind]] = {point.number: [] for point in work}
     for part in parts:
@@ -287,7 +287,7 @@ def _point_results(
             numerator=point.source.numerator,
             denominator=point.source.denominator,
             value=_scale(point.value, multiply),
-            centre=_scale(centres[point.part], multiply),
+            centre=centres[point.part],
             lower=_scale(point.limits.lower, multiply),
             upper=_scale(point.limits.upper, multiply),
             part=point.part,

@@ -1,8 +1,9 @@
-"""Inputs and outputs of the chart maths: plain pydantic data, no behaviour beyond lookups."""
+"""Inputs and outputs of the chart maths: plain data (pydantic models and dataclasses)."""
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from dataclasses import dataclass, field
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,20 +43,25 @@ class Annotation(NamedTuple):
     text: str
 
 
-class SeriesPoint(BaseModel):
-    """One period of a measure, in time order: a count over a denominator, or a plain value."""
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """One period of a measure, in time order: a count over a denominator, or a plain value.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass, as is ``PointResult``: a national comparison makes tens of thousands.
+    Callers pass checked values (``series_csv`` checks a file's rows, SQL gives the counts).
+    """
 
     period: str
     numerator: float | None = None
     denominator: float | None = None
-    part: str | None = Field(
-        default=None,
-        description="Phase label; a new phase starts where the label changes, None continues.",
-    )
-    incomplete: bool = Field(default=False, description="The period is still open.")
-    excluded: bool = Field(default=False, description="Left out of centre line, limits, rules.")
+    part: Annotated[
+        str | None,
+        Field(
+            description="Phase label; a new phase starts where the label changes, None continues."
+        ),
+    ] = None
+    incomplete: Annotated[bool, Field(description="The period is still open.")] = False
+    excluded: Annotated[bool, Field(description="Left out of centre line, limits, rules.")] = False
 
 
 class Finding(BaseModel):
@@ -75,29 +81,38 @@ class Finding(BaseModel):
         return self.text.get(language) or self.text["en"]
 
 
-class PointResult(BaseModel):
+@dataclass(frozen=True, slots=True)
+class PointResult:
     """One point of the chart as drawn: value, centre line, limits and signals."""
 
-    number: int = Field(description="1-based position in the series.")
+    number: Annotated[int, Field(description="1-based position in the series.")]
     period: str
     numerator: float | None
     denominator: float | None
-    value: float | None = Field(description="None for a gap (missing or zero denominator).")
+    value: Annotated[
+        float | None, Field(description="None for a gap (missing or zero denominator).")
+    ]
     centre: float | None
     lower: float | None
     upper: float | None
     part: int
-    baseline: bool = Field(description="Inside the baseline window (before a frozen end).")
-    included: bool = Field(description="Neither excluded nor incomplete.")
+    baseline: Annotated[
+        bool, Field(description="Inside the baseline window (before a frozen end).")
+    ]
+    included: Annotated[bool, Field(description="Neither excluded nor incomplete.")]
     excluded: bool
     incomplete: bool
     sigma_signal: bool
-    runs_signal: bool | None = Field(description="The phase's runs signal, as in qicharts2.")
-    signals: list[FindingKind] = Field(
-        default_factory=list,
-        description="Point-level signals this point belongs to (long run, shift, trend, "
-        "sigma, astronomical); phase-level ones show in runs_signal.",
-    )
+    runs_signal: Annotated[
+        bool | None, Field(description="The phase's runs signal, as in qicharts2.")
+    ]
+    signals: Annotated[
+        list[FindingKind],
+        Field(
+            description="Point-level signals this point belongs to (long run, shift, trend, "
+            "sigma, astronomical); phase-level ones show in runs_signal."
+        ),
+    ] = field(default_factory=list)
 
 
 class PartResult(BaseModel):

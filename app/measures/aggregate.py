@@ -164,21 +164,23 @@ def count_items(
     query = count_query(measure, level=level, window=window, unit_ids=unit_ids, team_ids=team_ids)
     return [
         CountRow(
-            unit_id=int(row.unit_id),
-            week=_as_date(row.week),
-            month=_as_date(row.month),
-            numerator=float(row.numerator),
-            denominator=float(row.denominator),
-            pending=int(row.pending),
+            int(unit_id),
+            _as_date(week),
+            _as_date(month),
+            float(numerator),
+            float(denominator),
+            int(pending),
         )
-        for row in session.execute(query)
+        for unit_id, week, month, numerator, denominator, pending in session.execute(query)
     ]
 
 
 def _as_date(value: Any) -> date | None:
     """A grouped date as a date (SQLite may hand back text for computed dates)."""
-    if value is None or isinstance(value, date):
-        return value if not isinstance(value, datetime) else value.date()
+    if value is None or type(value) is date:
+        return value
+    if isinstance(value, datetime):
+        return value.date()
     return date.fromisoformat(str(value)[:10])
 
 

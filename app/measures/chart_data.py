@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
@@ -42,14 +44,19 @@ class MeasureInfo(BaseModel):
     team_id: int | None = None
 
 
-class MeasurePoint(BaseModel):
-    """One period of a measure's chart, as counted and as analysed."""
+@dataclass(slots=True)
+class MeasurePoint:
+    """One period of a measure's chart, as counted and as analysed.
+
+    A plain dataclass (pydantic still validates and serialises it inside the models): a
+    national comparison builds tens of thousands of them.
+    """
 
     period: str
     period_start: date
     numerator: float | None
     denominator: float | None
-    pending: int | None = Field(description="Items not yet decided (None when suppressed).")
+    pending: Annotated[int | None, Field(description="Items not yet decided (None if suppressed).")]
     value: float | None
     centre: float | None
     lower: float | None
@@ -209,8 +216,8 @@ def build_chart(
     chart_type: ChartType = chart or info.chart  # type: ignore[assignment]
     multiply = 100.0 if info.type == "proportion" else 1.0
     result = compute_chart(series, chart=chart_type, rules=rules, multiply=multiply)
-    points = [  # built from checked values: no need to validate each again
-        MeasurePoint.model_construct(
+    points = [
+        MeasurePoint(
             period=p.period,
             period_start=start,
             numerator=None if hide else p.numerator,

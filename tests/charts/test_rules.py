@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -292,7 +293,7 @@ def test_incomplete_points_are_shown_but_left_out() -> None:
     values = [10.0, 12, 11, 13, 12, 11, 10, 12, 11, 13]
     closed = compute_chart(series(values), chart="i")
     points = series([*values, 100.0])
-    points[-1] = points[-1].model_copy(update={"incomplete": True})
+    points[-1] = replace(points[-1], incomplete=True)
     result = compute_chart(points, chart="i")
     assert result.parts[0].centre == closed.parts[0].centre
     assert result.parts[0].n_obs == 10
