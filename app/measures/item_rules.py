@@ -175,7 +175,8 @@ class Clock:
 
 
 def team_at(facts: PathwayFacts, moment: datetime) -> int:
-    """The team responsible at a moment: the responsibility running then, else the patient's."""
+    """The team responsible at a moment: the responsibility running then (the latest, should
+    two overlap), else the patient's."""
     running = [
         r
         for r in facts.teams
@@ -185,7 +186,8 @@ def team_at(facts: PathwayFacts, moment: datetime) -> int:
 
 
 def team_on(facts: PathwayFacts, day: date, clock: Clock) -> int:
-    """The team responsible on a local day (its responsibility began by then, ended after)."""
+    """The team responsible on a local day (its responsibility began by then and ended after;
+    the latest, should two overlap), else the patient's."""
     running = [
         r
         for r in facts.teams
