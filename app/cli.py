@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -55,8 +62,17 @@ def _build_measure_items(url: str) -> None:
         with Session(engine) as session:
             if not stale_measures(session):
                 return
-            with console.status("Deriving measure items (readmissions, goals, bundles)..."):
-                rebuilt = ensure_current(session)
+            columns = (
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task("Measure items of every pathway", total=None)
+                rebuilt = ensure_current(
+                    session, lambda done, total: bar.update(task, completed=done, total=total)
+                )
             session.commit()
         console.print(f"Measure items derived for {', '.join(rebuilt)}.")
     finally:

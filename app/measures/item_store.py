@@ -2,9 +2,10 @@
 
 The items of ``item_rules`` depend only on stored facts, never on ``now``. They are rewritten
 per pathway in the same transaction as the change (a session hook sees every ORM write: events,
-transfers, conversations, goals, ratings, checklists of a bundle), rebuilt in full by ``hph
-migrate``/``hph demo`` and at start-up when a measure's definition changed (its fingerprint),
-and so a chart for any moment is a scan of one index.
+transfers, conversations, goals, ratings, checklists of a bundle). They are derived in full by
+the demo seed, by ``hph migrate`` when a measure's definition (its fingerprint) changed, and,
+should a deployment skip that, before the first count of such a measure. So a chart for any
+moment is a scan of one index.
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ def _lock_builds(session: Session) -> None:
 def rebuild(
     session: Session,
     measures: Sequence[MeasureDefinition] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Derive every stored item of some measures afresh (all stored measures by default)."""
     chosen = stored_measures(measures)
@@ -233,8 +234,8 @@ def rebuild(
         for first in range(int(low), int(high) + 1, CHUNK):
             last = first + CHUNK - 1
             written += _write(session, _id_range(first, last), chosen, clock)
-            if progress:
-                progress(min(last, int(high)) - first + 1)
+            if progress:  # pathway ids covered so far, of all
+                progress(min(last, int(high)) - int(low) + 1, int(high) - int(low) + 1)
     for measure in chosen:
         session.merge(
             MeasureItemBuild(
@@ -263,13 +264,15 @@ def ensure_built(session: Session, measure: MeasureDefinition) -> None:
         rebuild(session, [measure])
 
 
-def ensure_current(session: Session) -> list[str]:
+def ensure_current(
+    session: Session, progress: Callable[[int, int], None] | None = None
+) -> list[str]:
     """Rebuild the measures whose items are stale, and forget measures no longer in use."""
     stale = stale_measures(session)
     if stale:
         _lock_builds(session)
         stale = stale_measures(session)  # another process may have rebuilt them meanwhile
-        rebuild(session, stale)
+        rebuild(session, stale, progress)
     in_use = [m.id for m in stored_measures()]
     session.execute(delete(MeasureItem).where(col(MeasureItem.measure_id).not_in(in_use)))
     session.execute(delete(MeasureItemBuild).where(col(MeasureItemBuild.measure_id).not_in(in_use)))
