@@ -53,14 +53,20 @@ def _migrate(url: str) -> None:
 
 def _build_measure_items(url: str) -> None:
     """Derive the stored measure items that are missing or were derived by another definition."""
-    from sqlmodel import Session
+    from sqlmodel import Session, func, select
 
     from app.measures.item_store import ensure_current, stale_measures
+    from app.measures.models import MeasureItem
+    from app.pathways.models import Pathway
 
     engine = build_engine(url)
     try:
         with Session(engine) as session:
             if not stale_measures(session):
+                return
+            if session.exec(select(Pathway.id).limit(1)).first() is None:
+                ensure_current(session)  # nothing to derive yet: only record the definitions
+                session.commit()
                 return
             columns = (
                 TextColumn("[progress.description]{task.description}"),
@@ -73,8 +79,9 @@ def _build_measure_items(url: str) -> None:
                 rebuilt = ensure_current(
                     session, lambda done, total: bar.update(task, completed=done, total=total)
                 )
+            items = session.exec(select(func.count()).select_from(MeasureItem)).one()
             session.commit()
-        console.print(f"Measure items derived for {', '.join(rebuilt)}.")
+        console.print(f"Measure items derived for {', '.join(rebuilt)} ({items:,} stored in all).")
     finally:
         engine.dispose()
 
@@ -129,6 +136,11 @@ def _seed(url: str, *, seed: int, scale: float, today: date | None) -> bool:
             def _advance(_table: str, rows: int) -> None:
                 progress.advance(task, rows)
 
+            items = progress.add_task("Measure items of every pathway", total=None, visible=False)
+
+            def _items(done: int, total: int) -> None:
+                progress.update(items, completed=done, total=total, visible=True)
+
             report = seed_demo(
                 engine,
                 catalogue_in_use(),
@@ -137,6 +149,7 @@ def _seed(url: str, *, seed: int, scale: float, today: date | None) -> bool:
                 today=today,
                 progress=_advance,
                 on_total=_total,
+                on_items=_items,
             )
     except (OperationalError, ProgrammingError) as exc:
         fail(describe_connection_error(url, exc))

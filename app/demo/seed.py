@@ -487,6 +487,7 @@ def seed_demo(
     today: date | None = None,
     progress: ProgressCallback | None = None,
     on_total: Callable[[int], None] | None = None,
+    on_items: Callable[[int, int], None] | None = None,
 ) -> SeedReport:
     """Seed an empty database with the demo network and 18 months of its work."""
     started = time.perf_counter()
@@ -517,7 +518,7 @@ def seed_demo(
             progress("patient", total % PROGRESS_EVERY)
         _reset_sequences(session, [_table_name(m) for m, _ in _Rows().batches()])
         report.counts["annotation"] = _seed_annotations(session, network, today)
-        report.counts["measure_item"] = rebuild(session)
+        report.counts["measure_item"] = rebuild(session, progress=on_items)
         session.commit()
     report.seconds = time.perf_counter() - started
     return report

@@ -58,21 +58,29 @@ def test_seed_with_a_bad_date_says_how_to_write_it(tmp_path, monkeypatch) -> Non
     assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
 
 
-def test_migrate_derives_the_stored_measure_items_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_migrate_derives_stale_measure_items_with_a_line_saying_so(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import Session, select
 
     from app.core.db import build_engine
     from app.measures.models import MeasureItemBuild
+    from tests.factories import make_patient, make_team
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
     monkeypatch.setenv("HPH_DATABASE_URL", url)
-    first = runner.invoke(app, ["migrate"])
-    assert first.exit_code == 0, first.output
-    assert "Measure items derived for" in first.output and "readmission-30d" in first.output
+    empty = runner.invoke(app, ["migrate"])
+    assert empty.exit_code == 0, empty.output
+    assert "Measure items" not in empty.output  # nothing to derive in an empty database
     engine = build_engine(url)
     with Session(engine) as session:
-        built = {b.measure_id for b in session.exec(select(MeasureItemBuild)).all()}
+        built = {b.measure_id: b for b in session.exec(select(MeasureItemBuild)).all()}
+        assert {"readmission-30d", "full-pathway", "what-matters-documented"} <= set(built)
+        make_patient(session, make_team(session))
+        built["readmission-30d"].fingerprint = "an older definition"
+        session.add(built["readmission-30d"])
+        session.commit()
     engine.dispose()
-    assert {"readmission-30d", "full-pathway", "what-matters-documented"} <= built
     again = runner.invoke(app, ["migrate"])
-    assert again.exit_code == 0 and "Measure items" not in again.output
+    assert again.exit_code == 0, again.output
+    assert "Measure items derived for readmission-30d (1 stored in all)" in again.output
+    quiet = runner.invoke(app, ["migrate"])
+    assert quiet.exit_code == 0 and "Measure items" not in quiet.output
