@@ -261,7 +261,11 @@ def ensure_built(session: Session, measure: MeasureDefinition) -> None:
         return
     built = session.get(MeasureItemBuild, measure.id)
     if built is None or built.fingerprint != fingerprint(measure):
-        rebuild(session, [measure])
+        _lock_builds(session)
+        # Another request may have rebuilt it while this one waited for the lock.
+        built = session.get(MeasureItemBuild, measure.id, populate_existing=True)
+        if built is None or built.fingerprint != fingerprint(measure):
+            rebuild(session, [measure])
 
 
 def ensure_current(
