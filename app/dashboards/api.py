@@ -17,6 +17,7 @@ from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
 from app.dashboards import service
+from app.dashboards.comparison import comparison, funnel_curve
 from app.dashboards.specs import funnel_spec, small_multiples_spec
 from app.measures.aggregate import Level
 from app.measures.chart_data import MeasureChart
@@ -139,7 +140,7 @@ def export_comparison(
     view: Literal["multiples", "funnel"] = "multiples",
 ) -> Response:
     """Download a comparison: its table as JSON or CSV, or its charts as a picture."""
-    found = service.comparison(
+    found = comparison(
         session,
         viewer=viewer,
         measure_id=measure_id,
@@ -183,7 +184,7 @@ def export_comparison(
             raise HTTPException(
                 status_code=422, detail=_("There is no funnel plot for this measure and quarter.")
             )
-        curve = service.funnel_curve(found.pooled, max(u["n"] for u in found.funnel))
+        curve = funnel_curve(found.pooled, max(u["n"] for u in found.funnel))
         spec = funnel_spec(
             found.funnel, curve, pooled=found.pooled, title=found.info.title, language=language
         )

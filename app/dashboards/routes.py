@@ -16,6 +16,7 @@ from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
 from app.core.templating import render
 from app.dashboards import service
+from app.dashboards.comparison import comparison, funnel_curve, units_in_range
 from app.dashboards.specs import funnel_spec, small_multiples_spec
 from app.measures.annotations import (
     AnnotationFields,
@@ -275,7 +276,7 @@ def read_comparison(
         "found": None,
     }
     try:
-        found = service.comparison(
+        found = comparison(
             session,
             viewer=viewer,
             measure_id=measure_id,
@@ -294,9 +295,9 @@ def read_comparison(
     context["multiples"] = small_multiples_spec(
         found.charts, title=found.info.title, y_title=y_title, language=language
     )
-    context["has_data"] = bool(service.units_in_range(found.charts))
+    context["has_data"] = bool(units_in_range(found.charts))
     if found.funnel and found.pooled is not None:
-        curve = service.funnel_curve(found.pooled, max(u["n"] for u in found.funnel))
+        curve = funnel_curve(found.pooled, max(u["n"] for u in found.funnel))
         context["funnel"] = funnel_spec(
             found.funnel,
             curve,

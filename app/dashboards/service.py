@@ -1,32 +1,23 @@
-"""Dashboards: a team's core measures at a glance, and coordinators' comparison of units.
+"""Team dashboard: a team's core measures at a glance, each with a chart and a verdict.
 
-Who sees what:
-
-- a team dashboard shows patient-level drill-downs, so it is for those who may see the
-  team's patients (team members and nurses of that team); coordinators and administrators
-  compare aggregates on ``/comparison`` instead;
-- the comparison shows core measures only (the ones compared across regions) and applies
-  the measures service's suppression: a count from 1 to ``suppression_threshold - 1`` (or
-  the complement of a proportion in that range) is shown as "<5", never as the number.
+A team dashboard shows patient-level drill-downs, so it is for those who may see the team's
+patients (team members and nurses of that team); coordinators and administrators compare
+aggregates on ``/comparison`` instead (see ``app.dashboards.comparison``).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from app.charts import chart_spec
 from app.charts.models import Annotation as ChartNote
-from app.core.config import get_settings
 from app.core.deps import Forbidden
 from app.core.i18n import _, current_language
-from app.measures.access import may_see_unit, suppresses_for, units_of
-from app.measures.aggregate import Level, count_items
+from app.measures.aggregate import Level
 from app.measures.catalogue import MeasureDefinition, measures_in_use
 from app.measures.chart_data import (
     MeasureChart,
@@ -34,19 +25,13 @@ from app.measures.chart_data import (
     MeasureRequestError,
     combined_window,
 )
-from app.measures.periods import Window, period_end, periods_between
 from app.measures.service import (
     MeasureNotFound,
     catalogue_measure,
-    fold,
     measure_info,
     unit_series,
 )
-from app.org.models import Role
 from app.org.scope import Viewer
-
-COMPARISON_LEVELS = (Level.team, Level.organisation, Level.network)
-Z95, Z998 = 1.959964, 3.090232
 
 
 @dataclass
@@ -60,33 +45,6 @@ class DashboardChart:
     message: str | None = None
 
 
-@dataclass
-class TableRow:
-    """One unit's totals over the chosen range, as shown (suppressed counts as text)."""
-
-    unit_id: int
-    unit_name: str
-    numerator: str
-    denominator: str
-    rate: str
-    suppressed: bool
-
-
-@dataclass
-class Comparison:
-    """A core measure across units: small multiples, a funnel and a table."""
-
-    info: MeasureInfo
-    level: Level
-    period: str
-    charts: list[MeasureChart]
-    rows: list[TableRow]
-    quarter: str
-    funnel: list[dict[str, Any]] = field(default_factory=list)
-    funnel_hidden: list[str] = field(default_factory=list)
-    pooled: float | None = None
-
-
 def dashboard_measures() -> list[MeasureDefinition]:
     """The measures every team follows: the core measures of the catalogue."""
     return measures_in_use().core()
@@ -98,16 +56,6 @@ def check_team_access(viewer: Viewer, team_id: int) -> None:
         raise Forbidden(
             _("The team dashboard is for the team's own members; coordinators use the comparison.")
         )
-
-
-def shown_count(value: float | None, *, hide: bool) -> str:
-    """A count as a coordinator may see it: "<5" when small, blank when unknown."""
-    threshold = get_settings().suppression_threshold
-    if value is None:
-        return ""
-    if hide and 0 < value < threshold:
-        return f"<{threshold}"
-    return f"{value:g}"
 
 
 def verdict(chart: MeasureChart, direction: str) -> str:
@@ -249,187 +197,3 @@ def team_measure(
         spec=spec_for(chart),
         verdict=verdict(chart, measure.direction),
     )
-
-
-def last_quarter(today: date) -> tuple[date, date, str]:
-    """The latest whole calendar quarter before today: first day, last day, label."""
-    this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    last_day = this_quarter - timedelta(days=1)
-    first_day = date(last_day.year, last_day.month - 2, 1)
-    return first_day, last_day, f"{first_day.year}-Q{(first_day.month - 1) // 3 + 1}"
-
-
-def funnel_limits(pooled: float, n: float, z: float) -> tuple[float, float]:
-    """Binomial limits around a pooled proportion for a unit with ``n`` items, clipped to [0, 1]."""
-    spread = z * math.sqrt(pooled * (1 - pooled) / n)
-    return max(0.0, pooled - spread), min(1.0, pooled + spread)
-
-
-def check_comparison(measure_id: str, level: str) -> tuple[MeasureDefinition, Level]:
-    """Refuse a measure that is not core, or a level that is not compared."""
-    measure = catalogue_measure(measure_id)
-    if not measure.core:
-        raise MeasureRequestError(_("Only core measures can be compared across units."))
-    try:
-        chosen = Level(level)
-    except ValueError as exc:
-        raise MeasureRequestError(_("Compare teams, organisations or networks.")) from exc
-    if chosen not in COMPARISON_LEVELS:
-        raise MeasureRequestError(_("Compare teams, organisations or networks."))
-    return measure, chosen
-
-
-def comparison(
-    session: Session,
-    *,
-    viewer: Viewer,
-    measure_id: str,
-    level: str,
-    period: str | None,
-    start: date | None,
-    end: date | None,
-    now: datetime,
-) -> Comparison:
-    """A core measure across the units of a level the viewer may see, suppressed as needed."""
-    measure, chosen = check_comparison(measure_id, level)
-    # weekly counts per unit are mostly small enough to be suppressed: compare by month
-    period = period or ("month" if "month" in measure.periods else measure.default_period)
-    charts = unit_series(
-        session,
-        viewer=viewer,
-        measure_id=measure.id,
-        level=chosen,
-        periods=[period],
-        start=start,
-        end=end,
-        now=now,
-    )
-    if not charts:
-        raise Forbidden(_("You may not see any unit at this level."))
-    units = units_of(session, chosen)
-    hide = {c.unit_id: suppresses_for(viewer, units[c.unit_id]) for c in charts}
-    windows, window = combined_window([period], start, end, now)
-    rows = fold(count_items(session, measure, level=chosen, window=window), period)
-    table = [
-        _table_row(c, rows.get(c.unit_id, {}).values(), hide[c.unit_id], measure) for c in charts
-    ]
-    first, last, label = last_quarter(now.astimezone(get_settings().zone).date())
-    found = Comparison(
-        info=measure_info(measure),
-        level=chosen,
-        period=period,
-        charts=charts,
-        rows=table,
-        quarter=label,
-    )
-    if measure.type == "proportion":
-        _add_funnel(session, found, measure, chosen, first, last, now, hide, viewer)
-    return found
-
-
-def _table_row(chart: MeasureChart, rows: Any, hide: bool, measure: MeasureDefinition) -> TableRow:
-    """Totals of one unit over the range, small counts hidden from those who may not see them."""
-    numerator = sum(r.numerator for r in rows)
-    denominator = sum(r.denominator for r in rows)
-    small = [numerator] if measure.type == "count" else [numerator, denominator]
-    if measure.type == "proportion":
-        small.append(denominator - numerator)
-    threshold = get_settings().suppression_threshold
-    hidden = hide and any(0 < value < threshold for value in small)
-    rate = ""
-    if measure.type == "proportion" and denominator and not hidden:
-        rate = f"{100 * numerator / denominator:.1f} %"
-    elif measure.type == "mean" and denominator and not hidden:
-        rate = f"{numerator / denominator:.2f}"
-    return TableRow(
-        unit_id=chart.unit_id,
-        unit_name=chart.unit_name,
-        numerator=_hidden_count(numerator, threshold) if hidden else f"{numerator:g}",
-        denominator=""
-        if measure.type == "count"
-        else (_hidden_count(denominator, threshold) if hidden else f"{denominator:g}"),
-        rate=rate,
-        suppressed=hidden,
-    )
-
-
-def _hidden_count(value: float, threshold: int) -> str:
-    """A count of a suppressed row: "<5" when small, a dash when it would give away another."""
-    if 0 < value < threshold:
-        return f"<{threshold}"
-    return "–"
-
-
-def _add_funnel(
-    session: Session,
-    found: Comparison,
-    measure: MeasureDefinition,
-    level: Level,
-    first: date,
-    last: date,
-    now: datetime,
-    hide: dict[int, bool],
-    viewer: Viewer,
-) -> None:
-    """Totals of the latest whole quarter per unit, the pooled proportion and the points drawn."""
-    months = periods_between(first, last, "month")
-    window = Window(
-        first_day=months[0],
-        last_day=period_end(months[-1], "month"),
-        now=now,
-        by_week=False,
-        by_month=True,
-    )
-    units = units_of(session, level)
-    visible = {u for u in hide if may_see_unit(viewer, units[u], level=level, core=True)}
-    totals: dict[int, list[float]] = {}
-    for row in count_items(session, measure, level=level, window=window):
-        if row.unit_id in visible:
-            entry = totals.setdefault(row.unit_id, [0.0, 0.0])
-            entry[0] += row.numerator
-            entry[1] += row.denominator
-    all_y = sum(t[0] for t in totals.values())
-    all_n = sum(t[1] for t in totals.values())
-    if not all_n:
-        return
-    found.pooled = all_y / all_n
-    threshold = get_settings().suppression_threshold
-    for unit_id, (y, n) in sorted(totals.items()):
-        if not n:
-            continue
-        name = units[unit_id].name
-        if hide[unit_id] and any(0 < v < threshold for v in (y, n, n - y)):
-            found.funnel_hidden.append(name)
-            continue
-        found.funnel.append({"unit": name, "n": n, "rate": 100 * y / n})
-
-
-def funnel_curve(pooled: float, max_n: float) -> list[dict[str, float]]:
-    """Points of the 95 % and 99.8 % limit lines from n = 1 to the largest unit."""
-    steps = sorted(
-        {max(1, round(max_n * (i / 60) ** 2)) for i in range(1, 61)} | {1, int(max_n) + 1}
-    )
-    curve = []
-    for n in steps:
-        low95, high95 = funnel_limits(pooled, n, Z95)
-        low998, high998 = funnel_limits(pooled, n, Z998)
-        curve.append(
-            {
-                "n": n,
-                "low95": 100 * low95,
-                "high95": 100 * high95,
-                "low998": 100 * low998,
-                "high998": 100 * high998,
-            }
-        )
-    return curve
-
-
-def units_in_range(charts: Sequence[MeasureChart]) -> list[str]:
-    """The names of units whose charts have at least one point."""
-    return [c.unit_name for c in charts if any(p.value is not None for p in c.points)]
-
-
-def is_coordinator(viewer: Viewer) -> bool:
-    """Whether the viewer compares units (coordinator or administrator)."""
-    return viewer.has_role(Role.coordinator.value, Role.admin.value)

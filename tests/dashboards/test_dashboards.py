@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.core.i18n import current_language, set_language
-from app.dashboards.service import funnel_limits, last_quarter, team_dashboard
+from app.dashboards.comparison import funnel_limits, last_quarter
+from app.dashboards.service import team_dashboard
 from app.measures.models import Annotation
 from app.org.models import Team
 from app.org.scope import resolve_viewer
