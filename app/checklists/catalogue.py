@@ -1,4 +1,4 @@
-"""Checklist definitions as validated data: items, due windows, repeat rules and their checks.
+"""Checklist definitions as validated data: due windows, repeat rules and checks across items.
 
 A checklist has ``id``, ``version``, ``title`` and ``description`` (``{nb, en}``), ``trigger``
 (an event kind or a list of them), ``due_window``, an optional ``repeat`` and ``items``::
@@ -11,12 +11,7 @@ Durations are a whole number and a unit: ``h`` hours (elapsed time), ``d`` days 
 change) and, in repeat rules only, ``m`` calendar months (31 January + 1m = 28 February).
 ``start_of_day``/``end_of_day`` widen the window to whole local days; its end is inclusive.
 
-Items: ``id``, ``type`` (yes_no, single_choice, multiple_choice, number, date, text),
-``label``, optional ``help``, ``required``, ``core`` (compared across regions; variants cannot
-hide it), ``options`` (choices), ``unit``/``min``/``max``/``decimals`` (numbers), ``past_only``
-(dates), ``opens: what_matters`` and ``show_if`` on an earlier item: ``{item: x, equals: "yes"}``,
-``{item: x, in: [a, b]}`` (any selected, for multiple choice) or ``{item: x, answered: true}``.
-Only ``true``/``false`` are booleans here: an unquoted ``yes`` or ``no`` stays text.
+Items and their ``show_if`` conditions are described in :mod:`app.checklists.items`.
 """
 
 from __future__ import annotations
@@ -27,18 +22,21 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Literal, NamedTuple, get_args
 from zoneinfo import ZoneInfo
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictFloat,
-    StrictInt,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import core_schema
+
+from app.checklists.items import CHOICE_TYPES as CHOICE_TYPES
+from app.checklists.items import ChecklistItem as ChecklistItem
+from app.checklists.items import ItemOption as ItemOption
+from app.checklists.items import ItemType as ItemType
+from app.checklists.items import Loc as Loc
+from app.checklists.items import LocalisedText as LocalisedText
+from app.checklists.items import Number as Number
+from app.checklists.items import Problems as Problems
+from app.checklists.items import ShowIf as ShowIf
+from app.checklists.items import Slug as Slug
+from app.checklists.items import _Strict as _Strict
+from app.checklists.items import item_problems as item_problems
 
 LOCAL_TZ = ZoneInfo("Europe/Oslo")
 
@@ -51,14 +49,8 @@ EventKind = Literal[
     "pathway_end",
 ]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
-ItemType = Literal["yes_no", "single_choice", "multiple_choice", "number", "date", "text"]
-CHOICE_TYPES = frozenset({"single_choice", "multiple_choice"})
 
-Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 ChecklistId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)]
-Number = StrictInt | StrictFloat
-Loc = tuple[str | int, ...]
-Problems = list[tuple[Loc, str]]
 
 _HOURS_PER_UNIT = {"h": 1, "d": 24, "w": 168, "m": 730}
 
@@ -119,79 +111,6 @@ class Duration:
             wall += timedelta(days=self.amount * (7 if self.unit == "w" else 1))
         # Through UTC and back: a wall time in the spring-forward gap moves past the gap.
         return wall.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class LocalisedText(_Strict):
-    """A text in bokmål and English."""
-
-    nb: Annotated[str, Field(min_length=1)]
-    en: Annotated[str, Field(min_length=1)]
-
-    def get(self, language: str) -> str:
-        """Return the text in a language (``en``, else bokmål)."""
-        return self.en if language == "en" else self.nb
-
-
-class ItemOption(_Strict):
-    """One choice of a single- or multiple-choice item."""
-
-    id: Slug
-    label: LocalisedText
-
-
-class ShowIf(_Strict):
-    """Show an item only when an earlier item has a given answer (or any answer)."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    item: Slug
-    equals: str | Number | bool | None = None
-    in_: Annotated[list[str | Number | bool] | None, Field(alias="in", min_length=1)] = None
-    answered: Literal[True] | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one_condition(self) -> ShowIf:
-        """Require exactly one of ``equals``, ``in`` and ``answered``."""
-        given = [v for v in (self.equals, self.in_, self.answered) if v is not None]
-        if len(given) != 1:
-            raise ValueError("show_if needs exactly one of 'equals', 'in' or 'answered: true'")
-        return self
-
-    def expected_values(self) -> list[Any]:
-        """Return the answers that make the item visible (empty for ``answered``)."""
-        return [self.equals] if self.equals is not None else list(self.in_ or [])
-
-
-class ChecklistItem(_Strict):
-    """One question on a checklist; ``core`` items are compared across regions."""
-
-    id: Slug
-    type: ItemType
-    label: LocalisedText
-    help: LocalisedText | None = None
-    required: bool = False
-    core: bool = False
-    options: list[ItemOption] | None = None
-    unit: str | None = None
-    min: Number | None = None
-    max: Number | None = None
-    decimals: Annotated[int, Field(ge=0, le=6)] | None = None
-    past_only: bool = False
-    show_if: ShowIf | None = None
-    opens: Literal["what_matters"] | None = None
-
-    @property
-    def allowed_decimals(self) -> int:
-        """Return how many decimals a number answer may have."""
-        return self.decimals or 0
-
-    def option_ids(self) -> list[str]:
-        """Return the ids of this item's options, in order."""
-        return [option.id for option in self.options or []]
 
 
 class DueWindow(_Strict):
@@ -343,34 +262,6 @@ def definition_problems(definition: ChecklistDefinition) -> Problems:
         found = item_problems(item) + _show_if_problems(item, earlier, all_ids)
         problems.extend(((*here, *sub), f"item '{item.id}': {message}") for sub, message in found)
         earlier.setdefault(item.id, item)
-    return problems
-
-
-def item_problems(item: ChecklistItem) -> Problems:
-    """List what is wrong within one item (options, number range, type-specific keys)."""
-    problems: Problems = []
-    if item.type in CHOICE_TYPES:
-        ids = item.option_ids()
-        if len(ids) < 2:
-            where: Loc = ("options",) if item.options is not None else ()
-            problems.append((where, f"a {item.type} item needs at least two options"))
-        for index, option_id in enumerate(ids):
-            if option_id in ids[:index]:
-                problems.append(
-                    (("options", index, "id"), f"option id '{option_id}' is used twice")
-                )
-    elif item.options is not None:
-        problems.append((("options",), "only choice items have options"))
-    if item.type == "number":
-        if item.min is None or item.max is None:
-            problems.append(((), "a number item needs both min and max"))
-        elif item.min > item.max:
-            problems.append((("max",), f"min ({item.min}) is greater than max ({item.max})"))
-    for key in ("unit", "min", "max", "decimals"):
-        if item.type != "number" and getattr(item, key) is not None:
-            problems.append(((key,), f"'{key}' only applies to number items"))
-    if item.past_only and item.type != "date":
-        problems.append((("past_only",), "'past_only' only applies to date items"))
     return problems
 
 

@@ -7,8 +7,8 @@ A catalogue folder (``HPH_CHECKLISTS_DIR``, by default ``checklists/`` in the re
   readable (an instance stores the definition id, version and variant);
 - ``variants/<variant>.yaml``: local variants, overlays on one version of a checklist.
 
-The file format is described in :mod:`app.checklists.catalogue` and
-:mod:`app.checklists.variants`.
+The file format is described in :mod:`app.checklists.catalogue`, :mod:`app.checklists.items`
+and :mod:`app.checklists.variants`.
 """
 
 from __future__ import annotations
