@@ -29,7 +29,6 @@ from app.measures.periods import period_label as period_label
 from app.measures.periods import periods_between as periods_between
 from app.measures.sources import (
     Source,
-    Teams,
     checklist_source,
     fixed_days,
     stored_source,
@@ -59,50 +58,38 @@ class CountRow:
     pending: int
 
 
-def item_source(measure: MeasureDefinition, window: Window, team_ids: Teams = None) -> Source:
+def item_source(measure: MeasureDefinition, window: Window) -> Source:
     """The item rows a measure counts: checklist instances, or stored measure items."""
     if isinstance(measure.count, ChecklistCount):
-        return checklist_source(measure.count, window, team_ids)
-    return stored_source(measure, window, team_ids)
+        return checklist_source(measure.count, window)
+    return stored_source(measure, window)
 
 
 def _items(source: Source, window: Window, team_ids: Sequence[int] | None) -> Any:
-    """The items as a subquery of team, week, month and counts (summed by day when stored)."""
-    if source.due_day is not None:
-        # Stored due date and team: add items up per day and team straight off the covering
-        # index (its order, for one checklist), so weeks and months are taken of day totals.
-        query = source.query.where(source.due_day.between(*fixed_days(window)))
-        if team_ids is not None:
-            query = query.where(source.team_id.in_(list(team_ids)))
-        days = query.add_columns(
-            source.team_id.label("team_id"),
-            source.due_day.label("due_day"),
-            func.sum(source.numerator).label("numerator"),
-            func.sum(source.denominator).label("denominator"),
-            func.sum(source.pending).label("pending"),
-        ).group_by(source.due_day, source.team_id)
-        daily = days.subquery("daily")
-        return sa_select(
-            daily.c.team_id,
-            (WeekStart(daily.c.due_day) if window.by_week else literal(None, Date)).label("week"),
-            (MonthStart(daily.c.due_day) if window.by_month else literal(None, Date)).label(
-                "month"
-            ),
-            daily.c.numerator,
-            daily.c.denominator,
-            daily.c.pending,
-        ).subquery("item")
-    items = source.query.add_columns(
-        source.team_id.label("team_id"),
-        (source.week if window.by_week else literal(None, Date)).label("week"),
-        (source.month if window.by_month else literal(None, Date)).label("month"),
-        source.numerator.label("numerator"),
-        source.denominator.label("denominator"),
-        source.pending.label("pending"),
-    )
+    """The items as a subquery of team, week, month and counts, added up per day and team.
+
+    Due date and team are stored, so the day totals come straight off the covering index (in
+    its order, for one measure); weeks and months are then taken of the day totals.
+    """
+    query = source.query.where(source.due_day.between(*fixed_days(window)))
     if team_ids is not None:
-        items = items.where(source.team_id.in_(list(team_ids)))
-    return items.subquery("item")
+        query = query.where(source.team_id.in_(list(team_ids)))
+    days = query.add_columns(
+        source.team_id.label("team_id"),
+        source.due_day.label("due_day"),
+        func.sum(source.numerator).label("numerator"),
+        func.sum(source.denominator).label("denominator"),
+        func.sum(source.pending).label("pending"),
+    ).group_by(source.due_day, source.team_id)
+    daily = days.subquery("daily")
+    return sa_select(
+        daily.c.team_id,
+        (WeekStart(daily.c.due_day) if window.by_week else literal(None, Date)).label("week"),
+        (MonthStart(daily.c.due_day) if window.by_month else literal(None, Date)).label("month"),
+        daily.c.numerator,
+        daily.c.denominator,
+        daily.c.pending,
+    ).subquery("item")
 
 
 def count_query(
@@ -114,8 +101,7 @@ def count_query(
     team_ids: Sequence[int] | None = None,
 ) -> Any:
     """Build the one grouped query of a measure at a level (units or teams limited if given)."""
-    source = item_source(measure, window, list(team_ids) if team_ids is not None else None)
-    items = _items(source, window, team_ids)
+    items = _items(item_source(measure, window), window, team_ids)
     base = sa_select().select_from(items)
     unit = _unit(level, items.c.team_id)
     if level in (Level.organisation, Level.network):
@@ -196,17 +182,18 @@ def item_rows(
     """The items behind one point of a team: detail columns, counts and the patient."""
     ensure_built(session, measure)
     source = item_source(measure, window)
-    query = source.query
-    if source.due_day is not None:
-        query = query.where(source.due_day.between(*fixed_days(window)))
-    items = query.add_columns(
-        source.team_id.label("team_id"),
-        (source.week if period == "week" else source.month).label("period_start"),
-        source.numerator.label("numerator"),
-        source.denominator.label("denominator"),
-        source.pending.label("pending"),
-        *(expression.label(name) for name, expression in source.detail.items()),
-    ).subquery("item")
+    items = (
+        source.query.where(source.due_day.between(*fixed_days(window)))
+        .add_columns(
+            source.team_id.label("team_id"),
+            (source.week if period == "week" else source.month).label("period_start"),
+            source.numerator.label("numerator"),
+            source.denominator.label("denominator"),
+            source.pending.label("pending"),
+            *(expression.label(name) for name, expression in source.detail.items()),
+        )
+        .subquery("item")
+    )
     rows = session.execute(
         sa_select(items, col(Patient.id).label("patient_id"), col(Patient.label).label("label"))
         .join(Pathway, col(Pathway.id) == items.c.pathway_id)

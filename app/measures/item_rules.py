@@ -37,7 +37,6 @@ from app.pathways.models import EventKind, EventStatus
 
 TICK = timedelta(microseconds=1)
 LEFT_OUT = (InstanceStatus.not_applicable.value, InstanceStatus.cancelled.value)
-STORED_RULES = (BundleCount, ReadmissionCount, WhatMattersCount, GoalReratingCount, PsfsChangeCount)
 LIVE_GOALS = (GoalStatus.active.value, GoalStatus.achieved.value)
 
 
@@ -380,7 +379,7 @@ DERIVERS: dict[type, Deriver] = {
 
 def is_stored(measure: MeasureDefinition) -> bool:
     """Whether a measure counts stored items (rather than checklist instances directly)."""
-    return isinstance(measure.count, STORED_RULES)
+    return type(measure.count) in DERIVERS
 
 
 def derive_items(

@@ -60,7 +60,6 @@ ITEM_STATUSES = {
     WhatMattersCount: ("documented", "missed"),
     GoalReratingCount: ("rerated", "missed"),
 }
-Teams = list[int] | None
 
 
 @dataclass
@@ -74,8 +73,8 @@ class Source:
     denominator: Any
     pending: Any
     query: Any  # a Select over the item tables, without columns yet
-    detail: dict[str, Any]  # per-item columns for the list behind a point (see DETAIL_COLUMNS)
-    due_day: Any = None  # the due date column, for the date range (None: already filtered)
+    detail: dict[str, Any]  # per-item columns for the list behind a point
+    due_day: Any  # the local due date, which places the item in its day, week and month
 
 
 def fixed(value: Any, type_: Any) -> Any:
@@ -123,9 +122,8 @@ def _instance_detail(instance: Any) -> dict[str, Any]:
     }
 
 
-def checklist_source(rule: ChecklistCount, window: Window, team_ids: Teams) -> Source:
+def checklist_source(rule: ChecklistCount, window: Window) -> Source:
     """Checklist instances: decided when done, left out, or their window has closed."""
-    del team_ids  # the caller filters on the stored team
     ci: Any = aliased(ChecklistInstance, name="ci")
     done = done_by(ci, window.now)
     counted = done | (ci.window_end < window.now)
@@ -162,9 +160,8 @@ def checklist_source(rule: ChecklistCount, window: Window, team_ids: Teams) -> S
     )
 
 
-def stored_source(measure: MeasureDefinition, window: Window, team_ids: Teams) -> Source:
+def stored_source(measure: MeasureDefinition, window: Window) -> Source:
     """Stored measure items (``item_rules``): visible, met and decided as of ``window.now``."""
-    del team_ids  # the caller filters on the stored team
     mi: Any = aliased(MeasureItem, name="mi")
     now = window.now
     met = and_(mi.met_at.is_not(None), mi.met_at <= now)

@@ -34,7 +34,6 @@ from app.measures.periods import Window
 from app.measures.sources import (
     LEFT_OUT,
     Source,
-    Teams,
     _instance_detail,
     done_by,
     fixed,
@@ -43,6 +42,8 @@ from app.measures.sources import (
     flag,
 )
 from app.pathways.models import EventKind, EventStatus, Pathway, PathwayEvent, PathwayTeam, Patient
+
+Teams = list[int] | None  # the old sources could narrow pathways to some teams first
 
 
 class LocalTimestamp(FunctionElement[datetime]):
@@ -292,6 +293,7 @@ def dated(source_day: Any, window: Window, **fields: Any) -> Source:
     return Source(
         week=WeekStart(source_day) if window.by_week else None,
         month=MonthStart(source_day) if window.by_month else None,
+        due_day=source_day,
         **fields,
     )
 
