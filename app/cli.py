@@ -53,37 +53,30 @@ def _migrate(url: str) -> None:
 
 def _build_measure_items(url: str) -> None:
     """Derive the stored measure items that are missing or were derived by another definition."""
-    from sqlmodel import Session, func, select
+    from sqlmodel import Session
 
-    from app.measures.item_store import ensure_current, stale_measures
-    from app.measures.models import MeasureItem
-    from app.pathways.models import Pathway
+    from app.measures.item_store import ensure_current, stored_item_count
 
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
     engine = build_engine(url)
     try:
         with Session(engine) as session:
-            if not stale_measures(session):
-                return
-            if session.exec(select(Pathway.id).limit(1)).first() is None:
-                ensure_current(session)  # nothing to derive yet: only record the definitions
-                session.commit()
-                return
-            columns = (
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                TaskProgressColumn(),
-                TimeElapsedColumn(),
-            )
-            with Progress(*columns, console=console) as bar:
+            with Progress(*columns, console=console, transient=True) as bar:
                 task = bar.add_task("Measure items of every pathway", total=None)
                 rebuilt = ensure_current(
                     session, lambda done, total: bar.update(task, completed=done, total=total)
                 )
-            items = session.exec(select(func.count()).select_from(MeasureItem)).one()
+            stored = stored_item_count(session)
             session.commit()
-        console.print(f"Measure items derived for {', '.join(rebuilt)} ({items:,} stored in all).")
     finally:
         engine.dispose()
+    if rebuilt and stored:  # an empty database only records the definitions, silently
+        console.print(f"Measure items derived for {', '.join(rebuilt)} ({stored:,} stored in all).")
 
 
 def _check_setup() -> str:

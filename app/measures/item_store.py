@@ -283,6 +283,11 @@ def ensure_current(
     return [m.id for m in stale]
 
 
+def stored_item_count(session: Session) -> int:
+    """How many measure items are stored, of every measure."""
+    return int(session.execute(sa_select(func.count()).select_from(MeasureItem)).scalar_one())
+
+
 # --- keeping items current on every write -------------------------------------------------
 
 
