@@ -18,14 +18,11 @@ Conventions (MEASUREMENT.md §3, matching qicharts2 0.8):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from app.charts import findings as text
 from app.charts.ihi import analyse_ihi
 from app.charts.limits import (
-    NO_LIMITS,
     BaselinePoint,
-    Limits,
     average_moving_range,
     centre_line,
     control_limits,
@@ -37,7 +34,6 @@ from app.charts.models import (
     ChartResult,
     ChartType,
     Finding,
-    FindingKind,
     PartResult,
     PointResult,
     RuleSet,
@@ -76,25 +72,6 @@ def part_numbers(points: Sequence[SeriesPoint], part_ends: Iterable[int]) -> lis
     return numbers
 
 
-@dataclass(slots=True)
-class _Point:
-    """Working state of one point while its phase is computed."""
-
-    number: int
-    source: SeriesPoint
-    value: float | None
-    part: int
-    baseline: bool
-    excluded: bool
-    limits: Limits = NO_LIMITS
-    sigma_signal: bool = False
-
-    @property
-    def included(self) -> bool:
-        """Return whether the point counts for the centre line, limits and rules."""
-        return not self.excluded and not self.source.incomplete
-
-
 def compute_chart(
     points: Sequence[SeriesPoint],
     *,
@@ -118,10 +95,11 @@ def compute_chart(
         raise ValueError("multiply must be positive")
     excluded = set(exclude)
     parts = part_numbers(points, part_ends)
+    # The results are filled in place phase by phase, in unscaled units, then scaled once.
     work = [
-        _Point(
-            number=number,
-            source=point,
+        _working_point(
+            number,
+            point,
             value=point_value(chart, point),
             part=parts[number - 1],
             baseline=freeze is None or parts[number - 1] > 1 or number <= freeze,
@@ -137,54 +115,90 @@ def compute_chart(
             _compute_part(
                 part,
                 members,
+                label=next(
+                    (
+                        label
+                        for label in (points[p.number - 1].part for p in members)
+                        if label is not None
+                    ),
+                    None,
+                ),
                 chart=chart,
                 rules=rules,
                 astronomical=[point.number for point in members if point.number in marked],
                 screen=screen_moving_ranges,
             )
         )
+    _finish_points(work, part_results, multiply)
     return ChartResult(
         chart=chart,
         rules=rules,
         multiply=multiply,
-        points=_point_results(work, part_results, multiply),
+        points=work,
         parts=[_scaled_part(result, multiply) for result in part_results],
+    )
+
+
+def _working_point(
+    number: int,
+    point: SeriesPoint,
+    *,
+    value: float | None,
+    part: int,
+    baseline: bool,
+    excluded: bool,
+) -> PointResult:
+    """A point's result before its phase is computed: no centre line, limits or signals yet."""
+    return PointResult(
+        number=number,
+        period=point.period,
+        numerator=point.numerator,
+        denominator=point.denominator,
+        value=value,
+        centre=None,
+        lower=None,
+        upper=None,
+        part=part,
+        baseline=baseline,
+        included=not excluded and not point.incomplete,
+        excluded=excluded,
+        incomplete=point.incomplete,
+        sigma_signal=False,
+        runs_signal=None,
+        signals=[],
     )
 
 
 def _compute_part(
     part: int,
-    members: list[_Point],
+    members: list[PointResult],
     *,
+    label: str | None,
     chart: ChartType,
     rules: RuleSet,
     astronomical: list[int],
     screen: bool,
 ) -> PartResult:
     """Compute one phase in place (limits, sigma signals) and return its summary."""
-    labels = {point.number: point.source.period for point in members}
+    labels = {point.number: point.period for point in members}
     baseline = [point for point in members if point.baseline and point.included]
     centre = centre_line(
         chart,
-        [
-            BaselinePoint(point.value, point.source.numerator, point.source.denominator)
-            for point in baseline
-        ],
+        [BaselinePoint(point.value, point.numerator, point.denominator) for point in baseline],
     )
     amr = None
     if chart == "i":
         amr = average_moving_range([point.value for point in baseline], screen=screen)
     for point in members:
-        point.limits = control_limits(
+        limits = control_limits(
             chart,
             centre=centre,
-            denominator=point.source.denominator,
+            denominator=point.denominator,
             has_value=point.value is not None,
             amr=amr,
         )
-        point.sigma_signal = not point.source.incomplete and outside_limits(
-            point.value, point.limits
-        )
+        point.lower, point.upper = limits
+        point.sigma_signal = not point.incomplete and outside_limits(point.value, limits)
 
     included = [point for point in members if point.included]
     useful: list[tuple[int, int]] = []
@@ -216,7 +230,7 @@ def _compute_part(
         )
         runs_signal = ihi.signal
         found += text.ihi_findings(part=part, analysis=ihi, median=median, labels=labels)
-    if chart in SPC_CHARTS and any(point.limits.upper is not None for point in members):
+    if chart in SPC_CHARTS and any(point.upper is not None for point in members):
         above = [p.number for p in members if p.sigma_signal and _above_upper(p)]
         below = [p.number for p in members if p.sigma_signal and not _above_upper(p)]
         found += text.sigma_findings(part=part, above=above, below=below, labels=labels)
@@ -227,12 +241,12 @@ def _compute_part(
         part=part,
         frozen=window if len(window) < len(members) else [],
         excluded=[point.number for point in members if point.excluded],
-        incomplete=[point.number for point in members if point.source.incomplete],
+        incomplete=[point.number for point in members if point.incomplete],
         labels=labels,
     )
     return PartResult(
         part=part,
-        label=next((p.source.part for p in members if p.source.part is not None), None),
+        label=label,
         first_point=members[0].number,
         last_point=members[-1].number,
         centre=centre,
@@ -251,9 +265,9 @@ def _compute_part(
     )
 
 
-def _above_upper(point: _Point) -> bool:
+def _above_upper(point: PointResult) -> bool:
     """Return whether a point lies above its upper limit (else a signal is below)."""
-    upper = point.limits.upper
+    upper = point.upper
     return point.value is not None and upper is not None and point.value > upper
 
 
@@ -267,37 +281,20 @@ def _scaled_part(result: PartResult, multiply: float) -> PartResult:
     return result.model_copy(update={"centre": _scale(result.centre, multiply)})
 
 
-def _point_results(
-    work: list[_Point], parts: list[PartResult], multiply: float
-) -> list[PointResult]:
-    """Turn the working points into results, with the kinds of signal each belongs to."""
-    centres = {part.part: _scale(part.centre, multiply) for part in parts}
-    runs_signals = {part.part: part.runs_signal for part in parts}
-    kinds: dict[int, list[FindingKind]] = {point.number: [] for point in work}
+def _finish_points(work: list[PointResult], parts: list[PartResult], multiply: float) -> None:
+    """Scale the points to the chart's unit and mark the phase and point signals on them."""
+    by_part = {part.part: part for part in parts}
     for part in parts:
         for finding in part.findings:
             if finding.is_signal and finding.kind not in PHASE_SIGNALS:
                 for number in finding.points:
-                    if finding.kind not in kinds[number]:
-                        kinds[number].append(finding.kind)
-    return [
-        PointResult(
-            number=point.number,
-            period=point.source.period,
-            numerator=point.source.numerator,
-            denominator=point.source.denominator,
-            value=_scale(point.value, multiply),
-            centre=centres[point.part],
-            lower=_scale(point.limits.lower, multiply),
-            upper=_scale(point.limits.upper, multiply),
-            part=point.part,
-            baseline=point.baseline,
-            included=point.included,
-            excluded=point.excluded,
-            incomplete=point.source.incomplete,
-            sigma_signal=point.sigma_signal,
-            runs_signal=runs_signals[point.part],
-            signals=kinds[point.number],
-        )
-        for point in work
-    ]
+                    signals = work[number - 1].signals
+                    if finding.kind not in signals:
+                        signals.append(finding.kind)
+    for point in work:
+        part = by_part[point.part]
+        point.centre = _scale(part.centre, multiply)
+        point.runs_signal = part.runs_signal
+        point.value = _scale(point.value, multiply)
+        point.lower = _scale(point.lower, multiply)
+        point.upper = _scale(point.upper, multiply)

@@ -9,15 +9,14 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SIGMA = 3.0
 MR_SCREEN_FACTOR = 3.267  # D4 for ranges of two: moving ranges at or above this x AMR are dropped
 D2 = 1.128  # d2 for ranges of two
 
 
-@dataclass(frozen=True)
-class BaselinePoint:
+class BaselinePoint(NamedTuple):
     """A point that counts for the centre line: its value (None for a gap) and its counts."""
 
     value: float | None
@@ -63,8 +62,7 @@ def average_moving_range(values: Sequence[float | None], *, screen: bool = True)
     return average
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """Lower and upper control limit of one point (None where they do not exist)."""
 
     lower: float | None

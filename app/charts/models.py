@@ -43,11 +43,12 @@ class Annotation(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SeriesPoint:
     """One period of a measure, in time order: a count over a denominator, or a plain value.
 
-    A plain dataclass, as is ``PointResult``: a national comparison makes tens of thousands.
+    A plain dataclass, as is ``PointResult``: a national comparison makes tens of thousands,
+    and a frozen dataclass takes three times as long to build. Treat both as read-only.
     Callers pass checked values (``series_csv`` checks a file's rows, SQL gives the counts).
     """
 
@@ -81,7 +82,7 @@ class Finding(BaseModel):
         return self.text.get(language) or self.text["en"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PointResult:
     """One point of the chart as drawn: value, centre line, limits and signals."""
 

@@ -9,10 +9,9 @@ and ``now``. The items come from ``sources``: checklist instances and stored mea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Date, Integer, func, literal
 from sqlalchemy import select as sa_select
@@ -46,8 +45,7 @@ class Level(StrEnum):
     all = "all"
 
 
-@dataclass(frozen=True)
-class CountRow:
+class CountRow(NamedTuple):
     """Counts of one unit in one week and/or month (the one not grouped by is None)."""
 
     unit_id: int

@@ -10,14 +10,22 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from app.charts import ChartResult, ChartType, PartResult, RuleSet, SeriesPoint, compute_chart
+from app.charts import (
+    ChartResult,
+    ChartType,
+    FindingKind,
+    PartResult,
+    RuleSet,
+    SeriesPoint,
+    compute_chart,
+)
 from app.core.config import get_settings
 from app.core.i18n import _, current_language
 from app.measures.access import Unit, suppressed
 from app.measures.aggregate import CountRow, Level
 from app.measures.catalogue import CHARTS_FOR_TYPE
 from app.measures.models import Annotation
-from app.measures.periods import Window, period_end, period_label, periods_between
+from app.measures.periods import Window, period_end, period_grid, period_label, periods_between
 
 DEFAULT_SPAN = {"week": timedelta(weeks=52), "month": timedelta(days=730)}
 MAX_PERIODS = 260
@@ -62,7 +70,7 @@ class MeasurePoint:
     lower: float | None
     upper: float | None
     part: int
-    signals: list[str]
+    signals: list[FindingKind]
     sigma_signal: bool
     runs_signal: bool | None
     incomplete: bool
@@ -190,25 +198,31 @@ def build_chart(
 ) -> MeasureChart:
     """Turn counts per period into a computed chart, suppressing and flagging as needed."""
     threshold = get_settings().suppression_threshold
-    starts = periods_between(window.first_day, window.last_day, period)
-    labels, marks = phase_labels(starts, notes, period, window.last_day)
+    grid = period_grid(window.first_day, window.last_day, period)
+    labels, marks = phase_labels(grid.starts, notes, period, window.last_day)
     today = window.today
+    counts_only = info.type == "count"
     series: list[SeriesPoint] = []
     hidden: list[bool] = []
     pending: list[int | None] = []
-    for start, label in zip(starts, labels, strict=True):
+    for start, name, last_day, label in zip(
+        grid.starts, grid.labels, grid.ends, labels, strict=True
+    ):
         row = rows.get(start)
+        if row is None:  # nothing due: a gap
+            series.append(SeriesPoint(name, None, None, label, last_day >= today))
+            hidden.append(False)
+            pending.append(0)
+            continue
         hide = hide_small and suppressed(row, kind=info.type, threshold=threshold)
-        waiting = row.pending if row else 0
-        numerator = row.numerator if row and row.denominator > 0 and not hide else None
-        denominator = row.denominator if row and not hide else None
+        waiting = row.pending
         series.append(
             SeriesPoint(
-                period=period_label(start, period),
-                numerator=numerator,
-                denominator=None if info.type == "count" else denominator,
+                period=name,
+                numerator=None if hide or row.denominator <= 0 else row.numerator,
+                denominator=None if hide or counts_only else row.denominator,
                 part=label,
-                incomplete=period_end(start, period) >= today or waiting > 0,
+                incomplete=last_day >= today or waiting > 0,
             )
         )
         hidden.append(hide)
@@ -220,23 +234,21 @@ def build_chart(
         MeasurePoint(
             period=p.period,
             period_start=start,
-            numerator=None if hide else p.numerator,
-            denominator=None
-            if hide or start not in rows or info.type == "count"
-            else rows[start].denominator,
+            numerator=p.numerator,
+            denominator=p.denominator,
             pending=waiting,
             value=p.value,
             centre=p.centre,
             lower=p.lower,
             upper=p.upper,
             part=p.part,
-            signals=list(p.signals),
+            signals=p.signals,
             sigma_signal=p.sigma_signal,
             runs_signal=p.runs_signal,
             incomplete=p.incomplete,
             suppressed=hide,
         )
-        for p, start, hide, waiting in zip(result.points, starts, hidden, pending, strict=True)
+        for p, start, hide, waiting in zip(result.points, grid.starts, hidden, pending, strict=True)
     ]
     return MeasureChart(
         measure=info,

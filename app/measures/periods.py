@@ -6,6 +6,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from app.core.config import get_settings
@@ -72,6 +73,28 @@ def period_label(start: date, period: str) -> str:
         year, week, _ = start.isocalendar()
         return f"{year}-W{week:02d}"
     return f"{start.year}-{start.month:02d}"
+
+
+@dataclass(frozen=True)
+class PeriodGrid:
+    """The weeks or months a chart is drawn over: starts, labels and last days, in order."""
+
+    period: str
+    starts: tuple[date, ...]
+    labels: tuple[str, ...]
+    ends: tuple[date, ...]
+
+
+@lru_cache(maxsize=256)
+def period_grid(first: date, last: date, period: str) -> PeriodGrid:
+    """The periods from the one holding ``first`` to ``last``'s (shared by every unit's chart)."""
+    starts = tuple(periods_between(first, last, period))
+    return PeriodGrid(
+        period=period,
+        starts=starts,
+        labels=tuple(period_label(start, period) for start in starts),
+        ends=tuple(period_end(start, period) for start in starts),
+    )
 
 
 def parse_period(text: str) -> tuple[str, date]:
