@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -16,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.core.config import get_settings
 from app.core.deps import LANGUAGE_COOKIE, Forbidden, NotSignedIn
 from app.core.hardening import CSRFProtection, security_headers
+from app.core.heap import settle_heap
 from app.core.i18n import _, set_language
 from app.core.templating import render
 
@@ -137,6 +140,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return render(request, "error.html", {"message": message}, status_code=500)
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Once the application is built and started, settle the heap (see ``app.core.heap``)."""
+    settle_heap()
+    yield
+
+
 def create_app() -> FastAPI:
     """Build the application with every room's routes."""
     from app.audit.routes import router as audit_routes
@@ -166,6 +176,7 @@ def create_app() -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        lifespan=_lifespan,
     )
 
     @app.middleware("http")
