@@ -115,14 +115,7 @@ def compute_chart(
             _compute_part(
                 part,
                 members,
-                label=next(
-                    (
-                        label
-                        for label in (points[p.number - 1].part for p in members)
-                        if label is not None
-                    ),
-                    None,
-                ),
+                label=_phase_label(points, members),
                 chart=chart,
                 rules=rules,
                 astronomical=[point.number for point in members if point.number in marked],
@@ -137,6 +130,12 @@ def compute_chart(
         points=work,
         parts=[_scaled_part(result, multiply) for result in part_results],
     )
+
+
+def _phase_label(points: Sequence[SeriesPoint], members: list[PointResult]) -> str | None:
+    """The first label given to a phase's input points, if any."""
+    given = (points[member.number - 1].part for member in members)
+    return next((label for label in given if label is not None), None)
 
 
 def _working_point(
