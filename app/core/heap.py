@@ -4,9 +4,9 @@ What startup builds (imported modules, routes, SQLAlchemy mappers, pydantic sche
 lives as long as the process. CPython's full collections rescan all of it whenever enough new
 objects have survived, and a large request such as a national comparison (hundreds of charts,
 tens of thousands of points) leaves that many behind. On the engine benchmark those rescans were
-about 0.1 s of a 0.75 s recomputation. ``gc.freeze()`` moves the objects alive at startup out of
-the collector's sight (as the Python documentation suggests for servers); later objects are
-collected as before.
+about 0.12 s of a 0.75 s recomputation. ``gc.freeze()`` (which the Python documentation
+describes for servers that fork workers) moves the objects alive at startup out of the
+collector's sight; objects made later are collected as before.
 """
 
 from __future__ import annotations
