@@ -71,7 +71,7 @@ def _build_measure_items(url: str) -> None:
                 rebuilt = ensure_current(
                     session, lambda done, total: bar.update(task, completed=done, total=total)
                 )
-            stored = stored_item_count(session)
+            stored = stored_item_count(session) if rebuilt else 0  # counting takes a scan
             session.commit()
     finally:
         engine.dispose()

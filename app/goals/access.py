@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditAction
@@ -30,34 +32,41 @@ def visible_pathway(
     return row[0], row[1]
 
 
+Owned = TypeVar("Owned", Goal, WhatMattersConversation)
+
+
+def _visible_row(
+    session: Session, viewer: Viewer, model: type[Owned], row_id: int, *, lock: bool, missing: str
+) -> tuple[Owned, Pathway, Patient]:
+    """Load a row of a pathway the viewer may see (optionally locked); ``missing`` otherwise."""
+    statement = select(model).where(model.id == row_id).execution_options(populate_existing=True)
+    row = session.exec(statement.with_for_update() if lock else statement).first()
+    try:
+        if row is None:
+            raise NotVisible("")
+        pathway, patient = visible_pathway(session, viewer, row.pathway_id)
+    except NotVisible:
+        raise NotVisible(missing) from None
+    return row, pathway, patient
+
+
 def visible_goal(
     session: Session, viewer: Viewer, goal_id: int, *, lock: bool = False
 ) -> tuple[Goal, Pathway, Patient]:
     """Load a goal the viewer may see (optionally locked for a change)."""
-    statement = select(Goal).where(Goal.id == goal_id).execution_options(populate_existing=True)
-    goal = session.exec(statement.with_for_update() if lock else statement).first()
-    try:
-        if goal is None:
-            raise NotVisible("")
-        pathway, patient = visible_pathway(session, viewer, goal.pathway_id)
-    except NotVisible:
-        raise NotVisible(_("The goal was not found.")) from None
-    return goal, pathway, patient
+    return _visible_row(
+        session, viewer, Goal, goal_id, lock=lock, missing=_("The goal was not found.")
+    )
 
 
 def visible_conversation(
     session: Session, viewer: Viewer, conversation_id: int, *, lock: bool = False
 ) -> tuple[WhatMattersConversation, Patient]:
     """Load a conversation the viewer may see (optionally locked for a change)."""
-    statement = select(WhatMattersConversation).where(WhatMattersConversation.id == conversation_id)
-    statement = statement.execution_options(populate_existing=True)
-    conversation = session.exec(statement.with_for_update() if lock else statement).first()
-    try:
-        if conversation is None:
-            raise NotVisible("")
-        _pathway, patient = visible_pathway(session, viewer, conversation.pathway_id)
-    except NotVisible:
-        raise NotVisible(_("The conversation was not found.")) from None
+    missing = _("The conversation was not found.")
+    conversation, _pathway, patient = _visible_row(
+        session, viewer, WhatMattersConversation, conversation_id, lock=lock, missing=missing
+    )
     return conversation, patient
 
 
