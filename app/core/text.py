@@ -1,0 +1,59 @@
+"""Text that people type: one shared type for every text field of every form, API and command.
+
+Control characters (C0 other than tab, line feed and carriage return; DEL; C1), the
+noncharacters U+FFFE and U+FFFF and lone surrogates never reach the database or a renderer:
+they are refused at the edge with a sentence in the user's language. Each field still names
+its own length limit with ``Field(max_length=...)``, so pages and API share one limit.
+
+    title: Annotated[OneLineText, Field(max_length=200)]
+    note: Annotated[MultiLineText, Field(max_length=4000)]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+from app.core.i18n import _
+
+TEXT_ERROR = "hph_text"
+
+# Characters no text field accepts: C0 controls except tab/LF/CR, DEL, C1 controls,
+# lone surrogates and the noncharacters U+FFFE and U+FFFF.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile("[\t\n\r]")
+
+
+def has_forbidden_characters(value: str, *, multiline: bool = True) -> bool:
+    """Whether a text holds a character no field accepts (or a line break, when one line)."""
+    if _FORBIDDEN.search(value):
+        return True
+    return not multiline and bool(_LINE_BREAKS.search(value.replace("\t", " ")))
+
+
+def printable(value: str) -> str:
+    """The text with every forbidden character removed, for renderers fed stored text."""
+    return _FORBIDDEN.sub("", value)
+
+
+def _one_line(value: str) -> str:
+    """Refuse control characters and line breaks in a one-line field."""
+    if has_forbidden_characters(value, multiline=False):
+        raise PydanticCustomError(
+            TEXT_ERROR, _("Remove the line breaks and control characters from the text.")
+        )
+    return value
+
+
+def _multi_line(value: str) -> str:
+    """Refuse control characters (line breaks and tabs are kept) in a free-text field."""
+    if has_forbidden_characters(value):
+        raise PydanticCustomError(TEXT_ERROR, _("Remove the control characters from the text."))
+    return value
+
+
+OneLineText = Annotated[str, AfterValidator(_one_line)]
+MultiLineText = Annotated[str, AfterValidator(_multi_line)]
