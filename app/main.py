@@ -47,6 +47,7 @@ def domain_errors() -> dict[type[Exception], int]:
     from app.measures.chart_data import MeasureRequestError
     from app.measures.service import MeasureNotFound
     from app.pathways.events import EventConflict, EventRejected
+    from app.pathways.lifecycle import PathwayConflict
     from app.pathways.service import PatientNotFound, PatientRejected
 
     return {
@@ -58,6 +59,7 @@ def domain_errors() -> dict[type[Exception], int]:
         AnswerError: 422,
         CompletionRefused: 422,
         EventConflict: 409,
+        PathwayConflict: 409,
         AnswerConflict: 409,
         ChecklistClosed: 409,
     }
@@ -164,6 +166,8 @@ def create_app() -> FastAPI:
     from app.org.api import router as org_api
     from app.org.routes import router as org_routes
     from app.pathways.api import router as pathways_api
+    from app.pathways.lifecycle_api import router as pathway_lifecycle_api
+    from app.pathways.lifecycle_routes import router as pathway_lifecycle_routes
     from app.pathways.routes import router as pathways_routes
 
     app = FastAPI(
@@ -197,6 +201,8 @@ def create_app() -> FastAPI:
         org_api,
         pathways_routes,
         pathways_api,
+        pathway_lifecycle_routes,
+        pathway_lifecycle_api,
         checklists_routes,
         checklists_api,
         goals_routes,

@@ -55,6 +55,8 @@ class ChecklistClosed(Exception):
             InstanceStatus.not_applicable.value: _("The checklist is marked not applicable."),
             InstanceStatus.cancelled.value: _("The checklist was cancelled with its event."),
         }
+        if instance.status == InstanceStatus.cancelled.value and not instance.event_cancelled:
+            messages[instance.status] = _("The checklist was cancelled because the pathway ended.")
         super().__init__(messages.get(instance.status, _("The checklist cannot be changed.")))
         self.instance = instance
 

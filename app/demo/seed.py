@@ -299,6 +299,10 @@ class _Generator:
                 status = InstanceStatus.in_progress.value
         if cancelled and status != InstanceStatus.completed.value:
             status, performed_at = InstanceStatus.cancelled.value, None
+        # Ending a pathway cancels what would fall due after the end and was not done by then.
+        done_by_end = performed_at is not None and end_at is not None and performed_at <= end_at
+        if end_at is not None and end > end_at and not done_by_end:
+            status, performed_at = InstanceStatus.cancelled.value, None
         recorded_at = None
         if performed_at is not None:
             recorded_at = min(now, performed_at + timedelta(minutes=rng.uniform(1, 600)))

@@ -211,13 +211,16 @@ def readmission_items(
     for discharge in (e for e in active if e.kind == EventKind.hospital_discharge.value):
         until = clock.plus_days(discharge.occurred_at, rule.follow_days)
         readmitted = any(discharge.occurred_at < moment <= until for moment in admissions)
+        due = discharge.occurred_on + timedelta(days=rule.follow_days)
+        if not readmitted and _ended_before(facts, due):
+            continue  # the pathway ended before the follow-up did: counted nowhere
         items.append(
             Item(
                 measure_id=measure_id,
                 pathway_id=facts.pathway_id,
                 subject_id=discharge.id,
                 team_id=team_at(facts, until),
-                due_date=discharge.occurred_on + timedelta(days=rule.follow_days),
+                due_date=due,
                 opened_at=discharge.occurred_at,
                 closes_at=until,
                 met_at=until + TICK if readmitted else None,

@@ -40,7 +40,7 @@ from app.measures.item_rules import (
 from app.measures.models import MeasureItem, MeasureItemBuild
 from app.pathways.models import EventKind, Pathway, PathwayEvent, PathwayTeam, Patient
 
-LOGIC_VERSION = 1  # raise when item_rules changes what it derives: every measure is rebuilt
+LOGIC_VERSION = 2  # raise when item_rules changes what it derives: every measure is rebuilt
 CHUNK = 2000  # pathways per batch in a rebuild
 PENDING = "hph.measure_items.pending"
 FOLLOWED_EVENTS = (EventKind.hospital_admission.value, EventKind.hospital_discharge.value)

@@ -10,7 +10,7 @@ from app.audit.models import AuditAction
 from app.audit.service import record
 from app.checklists.catalogue import due_window_for
 from app.checklists.in_use import catalogue_in_use
-from app.checklists.models import ChecklistInstance, InstanceStatus
+from app.checklists.models import ChecklistAnswer, ChecklistInstance, InstanceStatus
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.i18n import _
@@ -223,6 +223,7 @@ def record_event(
     occurred_at: datetime,
     note: str | None = None,
     now: datetime | None = None,
+    end_reason: str | None = None,
 ) -> tuple[PathwayEvent, list[ChecklistInstance]]:
     """Record an event, check it fits the pathway's story, and schedule its checklists."""
     now = now or utcnow()
@@ -253,7 +254,7 @@ def record_event(
     session.flush()
     instances = schedule_event(session, event=event, pathway=pathway, patient=patient, now=now)
     if kind == EventKind.pathway_end.value:
-        _close_pathway(session, pathway=pathway, ended_at=occurred_at)
+        _close_pathway(session, pathway=pathway, ended_at=occurred_at, reason=end_reason)
     record(
         session,
         viewer=viewer,
@@ -265,17 +266,26 @@ def record_event(
     return event, instances
 
 
-def _close_pathway(session: Session, *, pathway: Pathway, ended_at: datetime) -> None:
-    """Close a pathway and cancel unfinished checklists whose windows open after the end."""
+def _close_pathway(
+    session: Session, *, pathway: Pathway, ended_at: datetime, reason: str | None
+) -> None:
+    """Close a pathway and cancel the unfinished checklists that would fall due after the end:
+    they count nowhere (DESIGN.md §10). What fell due before stays, done or missed."""
     pathway.status = PathwayStatus.closed.value
     pathway.ended_on = ended_at.astimezone(get_settings().zone).date()
+    pathway.end_reason = reason
     pathway.version += 1
     session.add(pathway)
+    _cancel_after_end(session, pathway_id=int(pathway.id or 0), ended_at=ended_at)
+
+
+def _cancel_after_end(session: Session, *, pathway_id: int, ended_at: datetime) -> None:
+    """Cancel the unfinished checklists of a pathway whose windows end after its end."""
     for instance in session.exec(
         select(ChecklistInstance)
-        .where(ChecklistInstance.pathway_id == pathway.id)
+        .where(ChecklistInstance.pathway_id == pathway_id)
         .where(col(ChecklistInstance.status).in_(UNFINISHED))
-        .where(col(ChecklistInstance.window_start) > ended_at)
+        .where(col(ChecklistInstance.window_end) > ended_at)
     ).all():
         instance.status = InstanceStatus.cancelled.value
         instance.version += 1
@@ -353,6 +363,9 @@ def correct_event(
     if event.kind == EventKind.pathway_end.value:
         pathway.ended_on = occurred_at.astimezone(get_settings().zone).date()
         session.add(pathway)
+        restore_after_end(session, pathway_id=int(pathway.id or 0))
+        session.flush()
+        _cancel_after_end(session, pathway_id=int(pathway.id or 0), ended_at=occurred_at)
     session.flush()
     record(
         session,
@@ -385,7 +398,7 @@ def cancel_event(
     event.cancel_reason = reason[:500]
     event.version += 1
     session.add(event)
-    cancelled = 0
+    cancelled = restored = 0
     for instance in session.exec(
         select(ChecklistInstance).where(ChecklistInstance.event_id == event.id)
     ).all():
@@ -396,7 +409,8 @@ def cancel_event(
         instance.version += 1
         session.add(instance)
     if event.kind == EventKind.pathway_end.value:
-        pathway.status, pathway.ended_on = PathwayStatus.open.value, None
+        restored = restore_after_end(session, pathway_id=int(pathway.id or 0))
+        pathway.status, pathway.ended_on, pathway.end_reason = PathwayStatus.open.value, None, None
         pathway.version += 1
         session.add(pathway)
     session.flush()
@@ -406,9 +420,28 @@ def cancel_event(
         action=AuditAction.update,
         what=f"event {event.kind} cancelled",
         patient_id=patient.id,
-        detail=f"event {event.id}; {cancelled} checklists cancelled",
+        detail=f"event {event.id}; {cancelled} checklists cancelled, {restored} restored",
     )
-    return event, cancelled
+    return event, cancelled + restored
+
+
+def restore_after_end(session: Session, *, pathway_id: int) -> int:
+    """Give back the checklists an end cancelled (due again, or in progress if answered)."""
+    restored = 0
+    for instance in session.exec(
+        select(ChecklistInstance)
+        .where(ChecklistInstance.pathway_id == pathway_id)
+        .where(ChecklistInstance.status == InstanceStatus.cancelled.value)
+        .where(col(ChecklistInstance.event_cancelled).is_(False))
+    ).all():
+        answered = session.exec(
+            select(ChecklistAnswer.id).where(ChecklistAnswer.instance_id == instance.id)
+        ).first()
+        instance.status = InstanceStatus.in_progress.value if answered else InstanceStatus.due.value
+        instance.version += 1
+        session.add(instance)
+        restored += 1
+    return restored
 
 
 def local_midday(day: date) -> datetime:

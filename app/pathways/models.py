@@ -30,6 +30,16 @@ class EventStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class EndReason(StrEnum):
+    """Why a pathway ended."""
+
+    died = "died"
+    nursing_home = "nursing_home"
+    moved_away = "moved_away"
+    no_longer_needs_care = "no_longer_needs_care"
+    other = "other"
+
+
 class PathwayStatus(StrEnum):
     """Whether the episode of care at home is still going on."""
 
@@ -62,6 +72,10 @@ class Pathway(Versioned, table=True):
     __table_args__ = (
         CheckConstraint(sql_in("status", tuple(s.value for s in PathwayStatus)), name="status"),
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
+        CheckConstraint(
+            "end_reason IS NULL OR " + sql_in("end_reason", tuple(r.value for r in EndReason)),
+            name="end_reason_known",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -69,6 +83,7 @@ class Pathway(Versioned, table=True):
     status: str = Field(default=PathwayStatus.open.value, max_length=10)
     started_on: date
     ended_on: date | None = Field(default=None)
+    end_reason: str | None = Field(default=None, max_length=30)
 
 
 class PathwayTeam(Timestamped, table=True):

@@ -27,6 +27,7 @@ from app.pathways.events import (
     pathway_events,
     record_event,
 )
+from app.pathways.lifecycle import end_reason_labels, transfer_targets
 from app.pathways.models import EventKind
 from app.pathways.privacy import erase_patient
 from app.pathways.service import (
@@ -95,7 +96,7 @@ def _patients_page(
 
 
 @router.post("/patients")
-def create_patient_page(
+def createpatient_page(
     request: Request,
     session: SessionDep,
     viewer: PatientWorker,
@@ -151,7 +152,7 @@ def create_patient_page(
     return RedirectResponse(f"/patients/{patient.id}", status_code=303)
 
 
-def _patient_page(
+def patient_page(
     request: Request,
     session: SessionDep,
     viewer: Viewer,
@@ -160,6 +161,7 @@ def _patient_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
+    """Render the patient page: each pathway's timeline and forms, with any message."""
     patient = get_patient(session, viewer=viewer, patient_id=patient_id)
     pathways = []
     for pathway in patient_pathways(session, patient_id=int(patient.id or 0)):
@@ -175,6 +177,10 @@ def _patient_page(
         "patient": patient,
         "pathways": pathways,
         "event_kinds": event_kind_labels(),
+        "end_reasons": end_reason_labels(),
+        "transfer_targets": transfer_targets(session, viewer=viewer, team_id=patient.team_id),
+        "lifecycle_error": None,
+        "lifecycle_form": {},
         "effective_status": effective_status,
         "now_local": now.astimezone(get_settings().zone).strftime("%Y-%m-%dT%H:%M"),
         "event_error": None,
@@ -185,11 +191,11 @@ def _patient_page(
 
 
 @router.get("/patients/{patient_id}")
-def read_patient_page(
+def readpatient_page(
     patient_id: int, request: Request, session: SessionDep, viewer: PatientWorker
 ) -> Response:
     """The patient's pathway: events, checklists with their status, and what matters."""
-    return _patient_page(request, session, viewer, patient_id)
+    return patient_page(request, session, viewer, patient_id)
 
 
 @router.post("/pathways/{pathway_id}/events")
@@ -219,7 +225,7 @@ def create_event_page(
             note=note.strip() or None,
         )
     except EventRejected as exc:
-        return _patient_page(
+        return patient_page(
             request,
             session,
             viewer,
@@ -252,7 +258,7 @@ def update_event_page(
             session, viewer=viewer, event_id=event_id, occurred_at=when, expected_version=version
         )
     except (EventRejected, EventConflict) as exc:
-        return _patient_page(
+        return patient_page(
             request, session, viewer, patient_id, status_code=422, event_error=str(exc)
         )
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
@@ -274,7 +280,7 @@ def cancel_event_page(
             session, viewer=viewer, event_id=event_id, reason=reason, expected_version=version
         )
     except (EventRejected, EventConflict) as exc:
-        return _patient_page(
+        return patient_page(
             request, session, viewer, patient_id, status_code=422, event_error=str(exc)
         )
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
@@ -292,7 +298,7 @@ def create_patient_erasure_page(
     try:
         erase_patient(session, viewer=viewer, patient_id=patient_id, confirm_label=confirm_label)
     except PatientRejected as exc:
-        return _patient_page(
+        return patient_page(
             request, session, viewer, patient_id, status_code=422, erase_error=str(exc)
         )
     return RedirectResponse("/patients", status_code=303)

@@ -331,17 +331,21 @@ def readmission_source(rule: ReadmissionCount, window: Window, team_ids: Teams) 
         .subquery("readmitted")
     )
     discharge: Any = aliased(PathwayEvent, name="discharge")
+    readmitted = readmissions.c.discharge_id.is_not(None)
+    due = PlusDays(discharge.occurred_on, days)
+    # A pathway that ended before the following days did leaves the discharge out, unless
+    # the patient was readmitted (DESIGN.md §10).
+    ended_early = and_(col(Pathway.ended_on).is_not(None), col(Pathway.ended_on) < due)
     query = (
         discharges(discharge)
         .join(Pathway, col(Pathway.id) == discharge.pathway_id)
         .join(Patient, col(Patient.id) == col(Pathway.patient_id))
         .outerjoin(readmissions, readmissions.c.discharge_id == discharge.id)
+        .where(readmitted | ~ended_early)
     )
     query = of_teams(query, discharge.pathway_id, team_ids)
     query, team = responsible(query, discharge.pathway_id, followed_until(discharge), by_date=False)
-    readmitted = readmissions.c.discharge_id.is_not(None)
     passed = discharge.occurred_at < window.shifted_back(days)
-    due = PlusDays(discharge.occurred_on, days)
     status = case((readmitted, "readmitted"), (passed, "not_readmitted"), else_="open")
     return dated(
         due,
