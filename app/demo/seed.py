@@ -25,7 +25,14 @@ from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.measures.item_store import rebuild
 from app.measures.models import Annotation
 from app.org.models import User
-from app.pathways.models import EventKind, Pathway, PathwayEvent, PathwayTeam, Patient
+from app.pathways.models import (
+    EventKind,
+    Pathway,
+    PathwayEvent,
+    PathwayTeam,
+    Patient,
+    search_key,
+)
 from app.pathways.scheduling import plan_for_event
 
 BASE_PATIENTS = 1500
@@ -161,8 +168,10 @@ class _Generator:
                 id=patient_id,
                 team_id=team_id,
                 label=label,
+                label_key=search_key(label) or "",
                 birth_year=birth_year,
                 local_reference=f"J{patient_id:07d}",
+                reference_key=search_key(f"J{patient_id:07d}"),
                 created_at=started_at,
                 updated_at=started_at,
             )

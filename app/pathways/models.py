@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, event
 from sqlmodel import Field
 
 from app.core.db import UTCDateTime
@@ -47,6 +49,22 @@ class PathwayStatus(StrEnum):
     closed = "closed"
 
 
+SEARCH_KEY_LENGTH = 60
+# Byte order on both databases, so that a prefix is a plain range scan of the index.
+SearchKey = String(SEARCH_KEY_LENGTH).with_variant(
+    String(SEARCH_KEY_LENGTH, collation="C"), "postgresql"
+)
+
+
+def search_key(text: str | None) -> str | None:
+    """What a label or reference is found by: its letters and digits, case and accents folded
+    ("K.O. 1938" and "ko 1938" are both "ko1938")."""
+    if not text:
+        return None
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in folded if ch.isalnum())[:SEARCH_KEY_LENGTH] or None
+
+
 class Patient(Timestamped, table=True):
     """A pseudonymous patient: a display label, never a national identity number."""
 
@@ -56,6 +74,9 @@ class Patient(Timestamped, table=True):
         CheckConstraint(
             "birth_year IS NULL OR birth_year BETWEEN 1890 AND 2100", name="birth_year"
         ),
+        Index("ix_patient_team_id_label_key", "team_id", "label_key"),
+        Index("ix_patient_team_id_reference_key", "team_id", "reference_key"),
+        Index("ix_patient_team_id_birth_year", "team_id", "birth_year"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -63,6 +84,17 @@ class Patient(Timestamped, table=True):
     label: str = Field(max_length=40)
     birth_year: int | None = Field(default=None)
     local_reference: str | None = Field(default=None, max_length=40)
+    # Kept by the mapper events below from the label and the reference.
+    label_key: str = Field(default="", sa_type=SearchKey, nullable=False)
+    reference_key: str | None = Field(default=None, sa_type=SearchKey)
+
+
+@event.listens_for(Patient, "before_insert")
+@event.listens_for(Patient, "before_update")
+def _keep_search_keys(_mapper: Any, _connection: Any, patient: Patient) -> None:
+    """Derive the search keys from the label and the local reference on every write."""
+    patient.label_key = search_key(patient.label) or ""
+    patient.reference_key = search_key(patient.local_reference)
 
 
 class Pathway(Versioned, table=True):

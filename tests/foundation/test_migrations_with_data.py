@@ -41,11 +41,14 @@ KEPT_TABLES = (
     "annotation",
 )
 # Columns that exist at only one end of the trip: the key head moved to
-# checklist_answer_revision, and what 0004 derives from stored facts (compared separately).
+# checklist_answer_revision, what 0004 derives from stored facts (compared separately), why a
+# pathway ended (0006) and the patients' search keys (0007, derived from label and reference).
 MOVED_COLUMNS = {
     "checklist_answer": {"idempotency_key"},
     "pathway_event": {"occurred_on", "team_id"},
     "checklist_instance": {"event_cancelled"},
+    "pathway": {"end_reason"},
+    "patient": {"label_key", "reference_key"},
 }
 ANSWERED_INSTANCES = 6
 
