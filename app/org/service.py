@@ -89,6 +89,7 @@ def wait_after(failures: int) -> timedelta | None:
 
 
 def _wait_refusal(wait: timedelta) -> SignInError:
+    """The one answer for every wait, an account's or an address's, in the user's language."""
     message = _("Too many failed sign-ins. Try again in {duration}.").format(
         duration=local_duration(wait)
     )
