@@ -6,7 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     HPH_DATA_DIR=/var/lib/hph \
     HPH_SECURE_COOKIES=true \
-    HPH_WORKERS=2
+    HPH_WORKERS=2 \
+    HPH_TRUSTED_PROXIES=""
+# Behind a reverse proxy, set HPH_TRUSTED_PROXIES to the address or network it connects from
+# (e.g. -e HPH_TRUSTED_PROXIES=172.18.0.0/16); X-Forwarded-For from anyone else is ignored.
 
 RUN useradd --system --create-home --home-dir /var/lib/hph hph
 WORKDIR /srv/hph

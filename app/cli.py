@@ -227,7 +227,9 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        # The application believes forwarded headers only from HPH_TRUSTED_PROXIES (see
+        # create_app); uvicorn's own handling would trust whatever connects from 127.0.0.1.
+        proxy_headers=False,
         log_level="info",
     )
 

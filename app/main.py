@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.config import get_settings
 from app.core.deps import LANGUAGE_COOKIE, Forbidden, NotSignedIn
@@ -192,6 +193,9 @@ def create_app() -> FastAPI:
         return response
 
     app.add_middleware(CSRFProtection, secret=get_settings().resolved_secret_key())
+    # Outermost: the client's address (audit log, sign-in limits) comes from X-Forwarded-For
+    # only when the connection is from a proxy named in HPH_TRUSTED_PROXIES.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxies)
 
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SECRET_FILE_NAME = ".hph-secret"
@@ -42,6 +44,11 @@ class Settings(BaseSettings):
     psfs_mic_mean: float = Field(default=2.0, gt=0, description="Minimal important change, mean.")
     psfs_mic_single: float = Field(default=3.0, gt=0, description="Minimal important change, one.")
     checklists_dir: Path = Field(default=REPO_ROOT / "checklists")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; nobody's by default.",
+    )
 
     @field_validator("default_language")
     @classmethod
@@ -58,6 +65,24 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"HPH_TIMEZONE '{value}' is not a known time zone") from exc
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: str | list[str] | None) -> list[str]:
+        entries = value.split(",") if isinstance(value, str) else list(value or [])
+        networks: list[str] = []
+        for entry in (str(item).strip() for item in entries):
+            if not entry:
+                continue
+            try:
+                networks.append(str(ipaddress.ip_network(entry, strict=False)))
+            except ValueError as exc:
+                raise ValueError(
+                    f"HPH_TRUSTED_PROXIES: '{entry}' is not an address or a network; "
+                    "write addresses or CIDR networks separated by commas, "
+                    "e.g. 10.0.0.5,172.18.0.0/16"
+                ) from exc
+        return networks
 
     @property
     def zone(self) -> ZoneInfo:

@@ -52,8 +52,8 @@ class Forbidden(Exception):
 
 
 def client_address(request: Request) -> str | None:
-    """The client's address as the server sees it (for the audit log)."""
-    return request.client.host if request.client else None
+    """The client's address: the connection's, or what a trusted proxy forwarded (see main)."""
+    return request.client.host[:64] if request.client else None
 
 
 def get_viewer(request: Request, session: SessionDep) -> Viewer:

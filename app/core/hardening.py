@@ -20,6 +20,10 @@ from app.core.i18n import gettext_in, normalise_language
 CSRF_COOKIE = "csrftoken"
 CSRF_FIELD = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
+# asgi-csrf lets a POST without any cookie through (nothing to forge, it assumes); signing in
+# is the exception: a cookieless cross-site form could sign the victim into the attacker's
+# account. These need the pre-session token that the sign-in page sets in a cookie.
+SIGN_IN_PATHS = frozenset({"/sign-in", "/api/v1/session"})
 
 SECURITY_HEADERS = secure.Secure(
     csp=secure.ContentSecurityPolicy()
@@ -91,6 +95,7 @@ class CSRFProtection:
             form_input=CSRF_FIELD,
             signing_secret=secret,
             skip_if_scope=_json_api_request,
+            always_protect=SIGN_IN_PATHS,
             cookie_secure=get_settings().secure_cookies,
             send_csrf_failed=_refuse,
         )(app)

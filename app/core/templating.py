@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import math
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.requests import Request
@@ -51,8 +52,17 @@ def local_datetime(value: datetime | None, style: str = "short") -> str:
     return format_datetime(value, format=style, tzinfo=get_settings().zone, locale=_babel_locale())
 
 
+def local_duration(value: timedelta) -> str:
+    """A wait in whole minutes, rounded up, for the current language ("2 minutter")."""
+    minutes = max(1, math.ceil(value.total_seconds() / 60))
+    return format_timedelta(
+        timedelta(minutes=minutes), granularity="minute", threshold=1000, locale=_babel_locale()
+    )
+
+
 templates.env.filters["local_date"] = local_date
 templates.env.filters["local_datetime"] = local_datetime
+templates.env.filters["local_duration"] = local_duration
 templates.env.globals["current_language"] = i18n.current_language
 templates.env.globals["languages"] = i18n.LANGUAGES
 

@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 from app.core.config import get_settings
 from app.core.deps import PUBLIC, SESSION_COOKIE, CurrentViewer, SessionDep, client_address
 from app.org.service import SignInError, sign_in, sign_out
-from app.org.throttle import TooManyAttempts, check_sign_in_rate, count_failed_sign_in
 
 router = APIRouter(prefix="/api/v1", tags=["session"])
 
@@ -67,15 +66,11 @@ def _public(viewer: CurrentViewer) -> ViewerPublic:
     dependencies=[PUBLIC],
     responses={
         401: {"description": "Wrong e-mail or password"},
-        429: {"description": "Too many attempts"},
+        429: {"description": "Too many failed sign-ins: wait (`Retry-After`, seconds)"},
     },
 )
 def create_session(body: SignInRequest, request: Request, session: SessionDep) -> JSONResponse:
     """Sign in; the session cookie is set on the response."""
-    try:
-        check_sign_in_rate(address=client_address(request), email=body.email)
-    except TooManyAttempts as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=429)
     try:
         signed_in = sign_in(
             session,
@@ -85,8 +80,8 @@ def create_session(body: SignInRequest, request: Request, session: SessionDep) -
             user_agent=request.headers.get("user-agent"),
         )
     except SignInError as exc:
-        count_failed_sign_in(address=client_address(request), email=body.email)
-        return JSONResponse({"detail": str(exc)}, status_code=401)
+        status = 401 if exc.retry_after is None else 429
+        return JSONResponse({"detail": str(exc)}, status_code=status, headers=exc.headers())
     settings = get_settings()
     response = JSONResponse({"detail": "ok", "expires_at": signed_in.expires_at.isoformat()})
     response.set_cookie(

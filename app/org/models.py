@@ -96,6 +96,19 @@ class User(Timestamped, table=True):
     last_sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class SignInFailure(SQLModel, table=True):
+    """Failed sign-ins for an e-mail address without an account, counted like an account's
+    (``User.failed_sign_ins``, ``User.locked_until``) so the answers cannot tell them apart."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (CheckConstraint("failed_sign_ins >= 0", name="failed_sign_ins_not_negative"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email_digest: str = Field(max_length=64, unique=True)
+    failed_sign_ins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class Membership(Timestamped, table=True):
     """A user's role on exactly one team, organisation or network."""
 

@@ -24,7 +24,6 @@ from app.org.models import Role, User
 from app.org.overview import admin_overview, coordinator_overview, team_overview
 from app.org.scope import Viewer
 from app.org.service import SignInError, sign_in, sign_out
-from app.org.throttle import TooManyAttempts, check_sign_in_rate, count_failed_sign_in
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,17 +48,8 @@ def create_sign_in(
 ) -> Response:
     """Sign in and go to the page the user asked for, or say what is wrong."""
     errors = form.problems()
+    status, headers = 422, {}
     if not errors:
-        try:
-            check_sign_in_rate(address=client_address(request), email=form.email)
-        except TooManyAttempts as exc:
-            form.password = ""
-            return render(
-                request,
-                "org/sign_in.html",
-                {"form": form, "errors": {"form": str(exc)}},
-                status_code=429,
-            )
         try:
             signed_in = sign_in(
                 session,
@@ -69,8 +59,9 @@ def create_sign_in(
                 user_agent=request.headers.get("user-agent"),
             )
         except SignInError as exc:
-            count_failed_sign_in(address=client_address(request), email=form.email)
             errors = {"form": str(exc)}
+            # A wait (this account's, or this address's) is 429 with Retry-After.
+            status, headers = (422 if exc.retry_after is None else 429), exc.headers()
         else:
             response = RedirectResponse(form.next, status_code=303)
             settings = get_settings()
@@ -85,7 +76,9 @@ def create_sign_in(
             )
             return response
     form.password = ""
-    return render(request, "org/sign_in.html", {"form": form, "errors": errors}, status_code=422)
+    page = render(request, "org/sign_in.html", {"form": form, "errors": errors}, status_code=status)
+    page.headers.update(headers)
+    return page
 
 
 @router.post("/sign-out", dependencies=[PUBLIC])

@@ -29,6 +29,7 @@ def _fresh_settings():  # type: ignore[no-untyped-def]
         ({"HPH_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x"}, "Cannot reach the database"),
         ({"HPH_SECRET_KEY": "short"}, "HPH_SECRET_KEY is shorter than 32 characters"),
         ({"HPH_TIMEZONE": "Mars/Olympus"}, "not a known time zone"),
+        ({"HPH_TRUSTED_PROXIES": "nginx"}, "HPH_TRUSTED_PROXIES: 'nginx' is not an address"),
     ],
 )
 def test_wrong_setting_gives_one_clear_line(env, expected, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -50,6 +51,24 @@ def test_serve_refuses_a_database_behind_the_code(tmp_path, monkeypatch) -> None
     result = runner.invoke(app, ["serve", "--port", "1"])
     assert result.exit_code == 1
     assert "run `hph migrate` first" in result.output
+
+
+def test_serve_leaves_forwarded_headers_to_the_trusted_proxies_setting(
+    tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from app.core import migrate
+
+    url = f"sqlite:///{tmp_path / 'hph.db'}"
+    migrate.upgrade(url)
+    monkeypatch.setenv("HPH_DATABASE_URL", url)
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *_args, **kwargs: calls.append(kwargs))
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 0, result.output
+    # uvicorn's own handling would believe X-Forwarded-For from anything at 127.0.0.1
+    assert calls[0]["proxy_headers"] is False
 
 
 def test_seed_with_a_bad_date_says_how_to_write_it(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from app.core.config import Settings, get_settings
+from app.org.models import UserSession
 from tests.factories import PASSWORD, make_team, make_user, sign_in_client
 
 
@@ -89,3 +92,60 @@ def test_bodyless_cross_site_post_to_the_api_needs_the_token(bare_client: TestCl
     bare_client.post("/api/v1/session", json={"email": user.email, "password": PASSWORD})
     response = bare_client.post("/api/v1/patients/1/erase")
     assert response.status_code == 403
+
+
+def test_cookieless_cross_site_sign_in_form_is_refused(bare_client: TestClient, db) -> None:
+    attacker = make_user(db, role="nurse", team=make_team(db))
+    response = bare_client.post(
+        "/sign-in",
+        data={"email": attacker.email, "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert "hph_session" not in response.headers.get("set-cookie", "")
+
+
+def test_cookieless_untyped_body_to_the_session_api_is_refused(bare_client: TestClient, db) -> None:
+    attacker = make_user(db, role="nurse", team=make_team(db))
+    body = f'{{"email": "{attacker.email}", "password": "{PASSWORD}"}}'.encode()
+    response = bare_client.post("/api/v1/session", content=body)  # a no-cors fetch of a Blob
+    assert response.status_code == 403
+    assert "hph_session" not in response.headers.get("set-cookie", "")
+
+
+def _proxied_app(app, monkeypatch: pytest.MonkeyPatch, proxies: str):  # type: ignore[no-untyped-def]
+    """The application built with HPH_TRUSTED_PROXIES set, on the test's transaction."""
+    from app.main import create_app
+
+    monkeypatch.setenv("HPH_TRUSTED_PROXIES", proxies)
+    get_settings.cache_clear()
+    proxied = create_app()
+    proxied.dependency_overrides = app.dependency_overrides
+    return proxied
+
+
+def test_address_comes_from_x_forwarded_for_only_through_a_trusted_proxy(
+    app, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = make_user(db, role="nurse", team=make_team(db))
+    proxied = _proxied_app(app, monkeypatch, "10.0.0.0/8, 192.0.2.1")
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    credentials = {"email": user.email, "password": PASSWORD}
+    for peer, expected in (("10.1.2.3", "203.0.113.9"), ("198.51.100.7", "198.51.100.7")):
+        with TestClient(proxied, client=(peer, 4000)) as client:
+            client.post("/api/v1/session", json=credentials, headers=forwarded)
+            assert client.get("/api/v1/me").status_code == 200
+        last = db.exec(
+            select(UserSession.ip_address)
+            .where(UserSession.user_id == user.id)
+            .order_by(col(UserSession.id).desc())
+        ).first()
+        assert last == expected, peer
+
+
+def test_trusted_proxies_setting_names_itself_when_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HPH_TRUSTED_PROXIES", "10.0.0.1,nginx")
+    with pytest.raises(ValueError, match="HPH_TRUSTED_PROXIES: 'nginx' is not an address"):
+        Settings()
+    monkeypatch.setenv("HPH_TRUSTED_PROXIES", "")
+    assert Settings().trusted_proxies == []
