@@ -49,7 +49,7 @@ def domain_errors() -> dict[type[Exception], int]:
     from app.measures.service import MeasureNotFound
     from app.pathways.events import EventConflict, EventRejected
     from app.pathways.lifecycle import PathwayConflict
-    from app.pathways.service import PatientNotFound, PatientRejected
+    from app.pathways.service import PatientNotFound, PatientRejected, SameLabel
 
     return {
         PatientNotFound: 404,
@@ -61,6 +61,7 @@ def domain_errors() -> dict[type[Exception], int]:
         CompletionRefused: 422,
         EventConflict: 409,
         PathwayConflict: 409,
+        SameLabel: 409,
         AnswerConflict: 409,
         ChecklistClosed: 409,
     }
@@ -71,7 +72,14 @@ def _domain_handler(status: int):  # type: ignore[no-untyped-def]
 
     async def _handle(request: Request, exc: Exception) -> Response:
         body: dict[str, object] = {"detail": str(exc)}
-        for extra in ("missing", "current_value", "current_version", "item_id", "errors"):
+        for extra in (
+            "missing",
+            "current_value",
+            "current_version",
+            "item_id",
+            "errors",
+            "existing",
+        ):
             if getattr(exc, extra, None) is not None:
                 body[extra] = getattr(exc, extra)
         if _wants_json(request):

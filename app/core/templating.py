@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime, format_timedelta
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.requests import Request
@@ -60,7 +61,13 @@ def local_duration(value: timedelta) -> str:
     )
 
 
+def local_number(value: float | int | None) -> str:
+    """Format a number for the current language ("1 234" in bokmål, "1,234" in English)."""
+    return "" if value is None else format_decimal(value, locale=_babel_locale())
+
+
 templates.env.filters["local_date"] = local_date
+templates.env.filters["local_number"] = local_number
 templates.env.filters["local_datetime"] = local_datetime
 templates.env.filters["local_duration"] = local_duration
 templates.env.globals["current_language"] = i18n.current_language

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -21,11 +21,13 @@ from app.pathways.events import (
 from app.pathways.models import EventKind, Pathway, PathwayEvent
 from app.pathways.privacy import erase_patient, export_patient
 from app.pathways.service import (
+    SameLabel,
     get_patient,
     list_patients,
     open_pathway,
     patient_pathways,
     register_patient,
+    same_label_patients,
 )
 from app.pathways.timeline import pathway_instances
 
@@ -50,6 +52,11 @@ class PatientCreate(BaseModel):
     label: str = Field(min_length=2, max_length=40, examples=["K.O. 1938"])
     birth_year: int | None = Field(default=None, ge=1890, le=2100)
     local_reference: str | None = Field(default=None, max_length=40)
+    same_label_checked: bool = Field(
+        default=False,
+        description="Set when a patient of the team has the same label and this is someone "
+        "else (otherwise 409 asks whether it is the same person).",
+    )
 
 
 class PathwayCreate(BaseModel):
@@ -160,16 +167,39 @@ def _pathway(session, pathway: Pathway, *, detail: bool) -> PathwayPublic:  # ty
     return result
 
 
-@router.get("/patients")
+@router.get(
+    "/patients",
+    responses={
+        200: {
+            "headers": {
+                "X-Total-Count": {
+                    "description": "How many patients match in all (the list is one page).",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
+)
 def read_patients(
+    response: Response,
     session: SessionDep,
     viewer: CurrentViewer,
     team_id: int | None = None,
+    q: str = Query(
+        default="",
+        max_length=100,
+        description="Find by label, local reference (prefix, case and punctuation ignored) "
+        "or birth year (four digits).",
+    ),
     limit: int = Query(default=100, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> list[PatientPublic]:
-    """List the patients of the teams you work in (none for coordinators and administrators)."""
-    rows = list_patients(session, viewer=viewer, team_id=team_id, limit=limit, offset=offset)
+    """List (or find) the patients of the teams you work in; `X-Total-Count` says how many
+    match in all (none for coordinators and administrators)."""
+    rows, total = list_patients(
+        session, viewer=viewer, team_id=team_id, limit=limit, offset=offset, query=q
+    )
+    response.headers["X-Total-Count"] = str(total)
     return [_patient(p, n) for p, n in rows]
 
 
@@ -177,8 +207,14 @@ def read_patients(
 def create_patient(
     body: PatientCreate, session: SessionDep, viewer: CurrentViewer
 ) -> PatientPublic:
-    """Register a pseudonymous patient on one of your teams."""
-    return _patient(register_patient(session, viewer=viewer, **body.model_dump()))
+    """Register a pseudonymous patient on one of your teams; a label that another patient of
+    the team already has is refused (409) unless `same_label_checked` says it is someone else."""
+    if not body.same_label_checked and viewer.may_see_patients_of(body.team_id):
+        same = same_label_patients(session, team_id=body.team_id, label=body.label)
+        if same:
+            raise SameLabel([int(p.id or 0) for p in same])
+    fields = body.model_dump(exclude={"same_label_checked"})
+    return _patient(register_patient(session, viewer=viewer, **fields))
 
 
 @router.get("/patients/{patient_id}", responses=ERROR_RESPONSES)

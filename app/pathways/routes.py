@@ -32,11 +32,12 @@ from app.pathways.models import EventKind
 from app.pathways.privacy import erase_patient
 from app.pathways.service import (
     PatientRejected,
+    find_patients,
     get_patient,
-    list_patients,
     open_pathway,
     patient_pathways,
     register_patient,
+    same_label_patients,
 )
 from app.pathways.timeline import pathway_instances, timeline
 
@@ -75,9 +76,12 @@ def read_my_day(
 
 
 @router.get("/patients")
-def read_patients_page(request: Request, session: SessionDep, viewer: PatientWorker) -> Response:
-    """List the patients of the user's teams, with a form to register one."""
-    return _patients_page(request, session, viewer)
+def read_patients_page(
+    request: Request, session: SessionDep, viewer: PatientWorker, q: str = "", page: str = "1"
+) -> Response:
+    """Find the patients of the user's teams (by label, reference or birth year), paged."""
+    number = int(page) if page.isdecimal() and page.isascii() and len(page) < 7 else 1
+    return _patients_page(request, session, viewer, query=q, page=number)
 
 
 def _patients_page(
@@ -86,45 +90,45 @@ def _patients_page(
     viewer: Viewer,
     *,
     status_code: int = 200,
+    query: str = "",
+    page: int = 1,
     **extra: Any,
 ) -> Response:
-    rows = list_patients(session, viewer=viewer)
+    """Render the patient list (one page of a search) and the registration form."""
+    found = find_patients(session, viewer=viewer, query=query, page=page)
     teams = [g for g in viewer.grants if g.role in (Role.nurse.value, Role.team.value)]
-    context = {"viewer": viewer, "rows": rows, "teams": teams, "form": {}, "error": None}
+    context = {
+        "viewer": viewer,
+        "found": found,
+        "teams": teams,
+        "form": {},
+        "error": None,
+        "same_label": [],
+        "hx_block": "results",
+    }
     context.update(extra)
     return render(request, "pathways/patients.html", context, status_code=status_code)
 
 
 @router.post("/patients")
-def createpatient_page(
+def create_patient_page(
     request: Request,
     session: SessionDep,
     viewer: PatientWorker,
     team_id: Annotated[int, Form()],
     label: Annotated[str, Form()] = "",
-    birth_year: Annotated[str, Form()] = "",
     local_reference: Annotated[str, Form()] = "",
     started_on: Annotated[str, Form()] = "",
+    same_label_checked: Annotated[str, Form()] = "",
 ) -> Response:
-    """Register a patient and open their pathway in one step."""
+    """Register a patient and open their pathway in one step (asking first when another
+    patient of the team has the same label)."""
     form = {
         "label": label,
-        "birth_year": birth_year,
         "local_reference": local_reference,
         "started_on": started_on,
         "team_id": team_id,
     }
-    try:
-        year = int(birth_year) if birth_year.strip() else None
-    except ValueError:
-        return _patients_page(
-            request,
-            session,
-            viewer,
-            status_code=422,
-            form=form,
-            error=_("Birth year must be a year, e.g. 1938."),
-        )
     try:
         start = datetime.fromisoformat(started_on).date() if started_on else utcnow().date()
     except ValueError:
@@ -136,13 +140,18 @@ def createpatient_page(
             form=form,
             error=_("Write the start date as a date, e.g. 2026-03-02."),
         )
+    if not same_label_checked and viewer.may_see_patients_of(team_id):
+        same = same_label_patients(session, team_id=team_id, label=label)
+        if same:
+            return _patients_page(
+                request, session, viewer, status_code=409, form=form, same_label=same
+            )
     try:
         patient = register_patient(
             session,
             viewer=viewer,
             team_id=team_id,
             label=label,
-            birth_year=year,
             local_reference=local_reference or None,
         )
         open_pathway(session, viewer=viewer, patient_id=int(patient.id or 0), started_on=start)
@@ -191,7 +200,7 @@ def patient_page(
 
 
 @router.get("/patients/{patient_id}")
-def readpatient_page(
+def read_patient_page(
     patient_id: int, request: Request, session: SessionDep, viewer: PatientWorker
 ) -> Response:
     """The patient's pathway: events, checklists with their status, and what matters."""

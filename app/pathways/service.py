@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditAction
@@ -14,7 +16,7 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.i18n import _
 from app.org.scope import Viewer
-from app.pathways.models import Pathway, PathwayStatus, PathwayTeam, Patient
+from app.pathways.models import Pathway, PathwayStatus, PathwayTeam, Patient, search_key
 
 
 class PatientNotFound(LookupError):
@@ -24,22 +26,64 @@ class PatientNotFound(LookupError):
         super().__init__(_("The patient was not found."))
 
 
-def list_patients(
+@dataclass(frozen=True)
+class PatientPage:
+    """One page of a patient search, with how many match in all (never silently cut)."""
+
+    rows: list[tuple[Patient, int]]
+    total: int
+    page: int
+    per_page: int
+    query: str
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matches fill (at least one)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _search_terms(query: str) -> tuple[list[int], str | None]:
+    """Split a search into birth years (four digits) and one key for labels and references."""
+    years = [int(t) for t in query.split() if len(t) == 4 and t.isdecimal() and t.isascii()]
+    rest = " ".join(t for t in query.split() if not (len(t) == 4 and t.isdecimal()))
+    return years, search_key(rest)
+
+
+def _matching(query: str) -> list[Any]:
+    """The conditions a search puts on patients: every year, and the key as a prefix of the
+    label or the local reference (a range on an index, never a scan)."""
+    years, key = _search_terms(query)
+    conditions: list[Any] = [col(Patient.birth_year) == year for year in years]
+    if key:
+        end = key + "\U0010ffff"
+        conditions.append(
+            or_(
+                and_(col(Patient.label_key) >= key, col(Patient.label_key) < end),
+                and_(col(Patient.reference_key) >= key, col(Patient.reference_key) < end),
+            )
+        )
+    return conditions
+
+
+def _search(
     session: Session,
     *,
     viewer: Viewer,
-    team_id: int | None = None,
-    limit: int = 200,
-    offset: int = 0,
-) -> list[tuple[Patient, int]]:
-    """Return patients of the viewer's teams with their number of open pathways."""
+    query: str,
+    team_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[Patient, int]], int]:
+    """Matching patients of the viewer's teams from an offset, and how many match in all."""
     team_ids = viewer.patient_team_ids
     if team_id is not None:
         team_ids = team_ids & {team_id}
     if not team_ids:
-        return []
+        return [], 0
+    conditions = [col(Patient.team_id).in_(sorted(team_ids)), *_matching(query)]
+    total = int(session.exec(select(func.count()).select_from(Patient).where(*conditions)).one())
     open_pathways = (
-        select(Pathway.patient_id, func.count().label("open_count"))
+        select(col(Pathway.patient_id), func.count().label("open_count"))
         .where(Pathway.status == PathwayStatus.open.value)
         .group_by(col(Pathway.patient_id))
         .subquery()
@@ -47,8 +91,8 @@ def list_patients(
     rows = session.exec(
         select(Patient, func.coalesce(open_pathways.c.open_count, 0))
         .join(open_pathways, open_pathways.c.patient_id == Patient.id, isouter=True)
-        .where(col(Patient.team_id).in_(team_ids))
-        .order_by(col(Patient.label), col(Patient.id))
+        .where(*conditions)
+        .order_by(col(Patient.label_key), col(Patient.id))
         .limit(limit)
         .offset(offset)
     ).all()
@@ -57,9 +101,62 @@ def list_patients(
         viewer=viewer,
         action=AuditAction.read,
         what="patient list",
-        detail=f"{len(rows)} patients; teams {sorted(team_ids)}",
+        detail=f"{len(rows)} of {total} patients from {offset}; teams {sorted(team_ids)}",
     )
-    return [(patient, int(n)) for patient, n in rows]
+    return [(patient, int(n)) for patient, n in rows], total
+
+
+def find_patients(
+    session: Session,
+    *,
+    viewer: Viewer,
+    query: str = "",
+    team_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> PatientPage:
+    """Find patients of the viewer's teams by label, local reference or birth year, a page at
+    a time, with their number of open pathways."""
+    query = " ".join((query or "").split())[:100]
+    page = max(1, page)
+    rows, total = _search(
+        session,
+        viewer=viewer,
+        query=query,
+        team_id=team_id,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    return PatientPage(rows=rows, total=total, page=page, per_page=per_page, query=query)
+
+
+def list_patients(
+    session: Session,
+    *,
+    viewer: Viewer,
+    team_id: int | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    query: str = "",
+) -> tuple[list[tuple[Patient, int]], int]:
+    """Patients of the viewer's teams from an offset, and how many match in all (the API)."""
+    query = " ".join((query or "").split())[:100]
+    return _search(session, viewer=viewer, query=query, team_id=team_id, limit=limit, offset=offset)
+
+
+def same_label_patients(session: Session, *, team_id: int, label: str) -> list[Patient]:
+    """Patients of a team whose label reads the same (is this the same person?)."""
+    key = search_key(label)
+    if not key:
+        return []
+    return list(
+        session.exec(
+            select(Patient)
+            .where(Patient.team_id == team_id)
+            .where(Patient.label_key == key)
+            .order_by(col(Patient.id))
+        ).all()
+    )
 
 
 def get_patient(session: Session, *, viewer: Viewer, patient_id: int) -> Patient:
@@ -75,7 +172,27 @@ class PatientRejected(ValueError):
     """The patient cannot be registered as given; the message says why (HTTP 422)."""
 
 
+class SameLabel(Exception):
+    """Another patient of the team has this label: is it the same person? (HTTP 409)"""
+
+    def __init__(self, existing: list[int]) -> None:
+        super().__init__(
+            _(
+                "Another patient of the team has this label. Is this the same person? If not, "
+                "register again and say it is someone else."
+            )
+        )
+        self.existing = existing
+
+
 NATIONAL_ID = re.compile(r"\d{6}\s?\d{5}")
+LABEL_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)\s*$")
+
+
+def birth_year_in(label: str) -> int | None:
+    """The birth year a label ends with ("K.O. 1938" is born in 1938), so it is asked once."""
+    found = LABEL_YEAR.search(label or "")
+    return int(found.group(1)) if found else None
 
 
 def register_patient(
@@ -101,6 +218,8 @@ def register_patient(
                 _("Never store a national identity number: use initials and birth year.")
             )
     this_year = utcnow().year
+    if birth_year is None:
+        birth_year = birth_year_in(label)
     if birth_year is not None and not 1890 <= birth_year <= this_year:
         raise PatientRejected(
             _("Birth year must be between 1890 and {year}.").format(year=this_year)
