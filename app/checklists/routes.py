@@ -23,7 +23,7 @@ from app.checklists.service import (
 )
 from app.core.config import get_settings
 from app.core.db import utcnow
-from app.core.deps import SessionDep, require_roles
+from app.core.deps import PostedForm, SessionDep, require_roles
 from app.core.i18n import _
 from app.core.templating import render
 from app.goals.service import what_matters_summary
@@ -86,11 +86,15 @@ def read_checklist_page(
 
 
 @router.post("/checklists/{instance_id}/answers/{item_id}")
-async def update_answer_page(
-    instance_id: int, item_id: str, request: Request, session: SessionDep, viewer: PatientWorker
+def update_answer_page(
+    instance_id: int,
+    item_id: str,
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    form: PostedForm,
 ) -> Response:
     """Save one answer from the form; 422 shows what to fix, 409 shows the other answer."""
-    form = await request.form()
     view = get_checklist(session, viewer=viewer, instance_id=instance_id)
     try:
         item = view.definition.item(item_id)

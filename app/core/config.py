@@ -42,6 +42,20 @@ class Settings(BaseSettings):
     psfs_mic_mean: float = Field(default=2.0, gt=0, description="Minimal important change, mean.")
     psfs_mic_single: float = Field(default=3.0, gt=0, description="Minimal important change, one.")
     checklists_dir: Path = Field(default=REPO_ROOT / "checklists")
+    database_lock_timeout: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds a statement may wait for a lock before it fails (PostgreSQL; 0 = "
+        "forever): a stuck transaction then costs one request an error, not the whole server.",
+    )
+    database_statement_timeout: float = Field(
+        default=30.0, ge=0, description="Seconds a request's statement may run (0 = no limit)."
+    )
+    database_long_statement_timeout: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Seconds a statement of a long job may run: migrations, seeding, benches.",
+    )
 
     @field_validator("default_language")
     @classmethod
