@@ -36,7 +36,7 @@ from tests.factories import PASSWORD, make_user, nurse_with_pathway
 from tests.postgres_cluster import _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-ROUNDS = 40
+ROUNDS = 100
 ITEMS = ("fall_last_year", "pressure_ulcer_risk")  # always shown, yes/no, on hph-2
 REQUEST_TIMEOUT = 10.0  # far above a save's few milliseconds; a frozen server never answers
 
