@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.audit.models import AuditAction
+from app.audit.patient_data import PATIENT_DATA
 from app.audit.service import entries_for_patient, record, search_entries
 from app.core.config import get_settings
 from app.core.deps import SessionDep, require_roles
@@ -17,7 +18,7 @@ from app.org.models import Role
 from app.org.scope import Viewer
 from app.pathways.service import get_patient
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 Admin = Annotated[Viewer, Depends(require_roles(Role.admin.value))]
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 PAGE_SIZE = 100

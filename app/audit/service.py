@@ -14,6 +14,9 @@ from app.core.db import utcnow
 if TYPE_CHECKING:
     from app.org.scope import Viewer
 
+# How many entries this session has written, kept in ``session.info`` (see audit_mark).
+_WRITTEN = "hph_audit_entries_written"
+
 
 def record(
     session: Session,
@@ -41,7 +44,18 @@ def record(
     )
     session.add(entry)
     session.flush()
+    session.info[_WRITTEN] = session.info.get(_WRITTEN, 0) + 1
     return entry
+
+
+def audit_mark(session: Session) -> int:
+    """A mark of how much this session has audited so far, for ``audited_since``."""
+    return int(session.info.get(_WRITTEN, 0))
+
+
+def audited_since(session: Session, mark: int) -> bool:
+    """Whether the session has written an audit entry since the mark."""
+    return audit_mark(session) > mark
 
 
 def entries_for_patient(session: Session, *, patient_id: int, limit: int = 500) -> list[AuditEntry]:

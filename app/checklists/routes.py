@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.audit.patient_data import PATIENT_DATA
 from app.checklists.answer_rules import AnswerError, missing_required, visible_items
 from app.checklists.catalogue import ChecklistItem
 from app.checklists.forms import display_value, posted_value, posted_version
@@ -30,7 +31,7 @@ from app.goals.service import what_matters_summary
 from app.org.models import Role
 from app.org.scope import Viewer
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 
 
