@@ -10,7 +10,8 @@ from fastapi.responses import Response
 
 from app.audit.models import AuditAction
 from app.audit.patient_data import PATIENT_DATA
-from app.audit.service import entries_for_patient, record, search_entries
+from app.audit.review import search_entries
+from app.audit.service import entries_for_patient, record
 from app.core.config import get_settings
 from app.core.deps import SessionDep, require_roles
 from app.core.templating import render
@@ -46,6 +47,7 @@ def read_audit_log(
     end = _day_start(until + timedelta(days=1)) if until else None
     entries = search_entries(
         session,
+        viewer=viewer,
         user_email=user or None,
         patient_id=patient,
         action=action.value if action else None,
