@@ -68,6 +68,9 @@ def read_audit_log(
         "audit/log.html",
         {
             "viewer": viewer,
+            "administered": ", ".join(
+                g.scope_name for g in viewer.grants if g.role == Role.admin.value
+            ),
             "entries": entries[:PAGE_SIZE],
             "has_more": len(entries) > PAGE_SIZE,
             "filters": {
