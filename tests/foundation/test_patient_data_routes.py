@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
 from app.audit.models import AuditEntry
-from app.audit.patient_data import patient_data_use_of
+from app.audit.patient_data import patient_data_use_of, patient_of_path
 from app.core.deps import access_rule_of
 from app.main import create_app
 from tests.factories import make_team, make_user, nurse_with_pathway, sign_in_client
@@ -143,3 +143,12 @@ def test_a_refused_read_writes_no_entry_for_the_patient(client: TestClient, db: 
     before = _newest_id(db)
     assert client.get(f"/api/v1/pathways/{pathway.id}").status_code == 404
     assert _new_entries(db, before) == []
+
+
+def test_the_marker_finds_the_patient_behind_every_kind_of_path(db: Session, frozen) -> None:  # type: ignore[no-untyped-def]
+    owned = build_world(db).owners["B"]
+    for name in sorted(PATIENT_LEVEL):
+        value = RESOLVERS[name](owned, "")
+        assert patient_of_path(db, {name: value}) == owned.patient_id, name
+    assert patient_of_path(db, {"pathway_id": "999999"}) is None
+    assert patient_of_path(db, {"team_id": str(owned.team_id)}) is None
