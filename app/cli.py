@@ -63,7 +63,7 @@ def _build_measure_items(url: str) -> None:
         TaskProgressColumn(),
         TimeElapsedColumn(),
     )
-    engine = build_engine(url)
+    engine = build_engine(url, long_statements=True)
     try:
         with Session(engine) as session:
             with Progress(*columns, console=console, transient=True) as bar:
@@ -110,7 +110,7 @@ def _seed(url: str, *, seed: int, scale: float, today: date | None) -> bool:
     from app.checklists.in_use import catalogue_in_use
     from app.demo.seed import database_is_empty, seed_demo
 
-    engine = build_engine(url)
+    engine = build_engine(url, long_statements=True)
     try:
         if not database_is_empty(engine):
             return False

@@ -109,7 +109,7 @@ def free_port() -> int:
 def prepare_database(url: str) -> Engine:
     """Migrate the database and seed a small demo."""
     migrate.upgrade(url)
-    engine = build_engine(url)
+    engine = build_engine(url, long_statements=True)
     report = seed_demo(engine, catalogue_in_use(), seed=2026, scale=0.2)
     console.print(f"seeded {sum(report.counts.values())} rows in {report.seconds:.1f} s")
     return engine

@@ -68,7 +68,7 @@ def _seed(url: str, scale: float) -> None:
     started = time.perf_counter()
     print(f"  seeding the demo at scale {scale} (once; this takes a few minutes)...", flush=True)
     migrate.upgrade(url)
-    engine = build_engine(url)
+    engine = build_engine(url, long_statements=True)
     report = seed_demo(engine, catalogue_in_use(), seed=2026, scale=scale, today=TODAY)
     if engine.dialect.name == "postgresql":  # as autovacuum would have, before timing
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -306,13 +306,13 @@ def main() -> None:
         url = (
             f"sqlite:///{options.sqlite_file}" if options.sqlite_file else sqlite_url(options.scale)
         )
-        engine = build_engine(url)
+        engine = build_engine(url, long_statements=True)
         rows += bench(engine, "sqlite", options.repeat, *extras)
         engine.dispose()
     if options.backend in ("postgresql", "both"):
         url, stop = postgres_url(options.scale)
         try:
-            engine = build_engine(url)
+            engine = build_engine(url, long_statements=True)
             rows += bench(engine, "postgresql", options.repeat, *extras)
             engine.dispose()
         finally:

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.audit.models import AuditAction
-from app.audit.service import entries_for_patient, record, search_entries
+from app.audit.patient_data import PATIENT_DATA
+from app.audit.review import search_entries
+from app.audit.service import entries_for_patient, record
 from app.core.config import get_settings
 from app.core.deps import SessionDep, require_roles
 from app.core.templating import render
@@ -17,7 +19,7 @@ from app.org.models import Role
 from app.org.scope import Viewer
 from app.pathways.service import get_patient
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 Admin = Annotated[Viewer, Depends(require_roles(Role.admin.value))]
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 PAGE_SIZE = 100
@@ -45,6 +47,7 @@ def read_audit_log(
     end = _day_start(until + timedelta(days=1)) if until else None
     entries = search_entries(
         session,
+        viewer=viewer,
         user_email=user or None,
         patient_id=patient,
         action=action.value if action else None,
@@ -65,6 +68,9 @@ def read_audit_log(
         "audit/log.html",
         {
             "viewer": viewer,
+            "administered": ", ".join(
+                g.scope_name for g in viewer.grants if g.role == Role.admin.value
+            ),
             "entries": entries[:PAGE_SIZE],
             "has_more": len(entries) > PAGE_SIZE,
             "filters": {

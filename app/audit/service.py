@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
@@ -13,6 +12,9 @@ from app.core.db import utcnow
 
 if TYPE_CHECKING:
     from app.org.scope import Viewer
+
+# How many entries this session has written, kept in ``session.info`` (see audit_mark).
+_WRITTEN = "hph_audit_entries_written"
 
 
 def record(
@@ -41,7 +43,18 @@ def record(
     )
     session.add(entry)
     session.flush()
+    session.info[_WRITTEN] = session.info.get(_WRITTEN, 0) + 1
     return entry
+
+
+def audit_mark(session: Session) -> int:
+    """A mark of how much this session has audited so far, for ``audited_since``."""
+    return int(session.info.get(_WRITTEN, 0))
+
+
+def audited_since(session: Session, mark: int) -> bool:
+    """Whether the session has written an audit entry since the mark."""
+    return audit_mark(session) > mark
 
 
 def entries_for_patient(session: Session, *, patient_id: int, limit: int = 500) -> list[AuditEntry]:
@@ -52,37 +65,5 @@ def entries_for_patient(session: Session, *, patient_id: int, limit: int = 500) 
             .where(AuditEntry.patient_id == patient_id)
             .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
             .limit(limit)
-        ).all()
-    )
-
-
-def search_entries(
-    session: Session,
-    *,
-    user_email: str | None = None,
-    patient_id: int | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 200,
-    offset: int = 0,
-) -> list[AuditEntry]:
-    """Audit entries matching the filters, newest first, for the administrators' review."""
-    query = select(AuditEntry)
-    if user_email:
-        query = query.where(col(AuditEntry.user_email).contains(user_email.strip().lower()))
-    if patient_id is not None:
-        query = query.where(AuditEntry.patient_id == patient_id)
-    if action:
-        query = query.where(AuditEntry.action == action)
-    if since is not None:
-        query = query.where(col(AuditEntry.at) >= since)
-    if until is not None:
-        query = query.where(col(AuditEntry.at) < until)
-    return list(
-        session.exec(
-            query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
-            .limit(limit)
-            .offset(offset)
         ).all()
     )

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
+from app.audit.patient_data import PATIENT_DATA
 from app.checklists.service import (
     ChecklistView,
     complete_checklist,
@@ -19,7 +20,7 @@ from app.checklists.worklist import my_day
 from app.core.deps import ERROR_RESPONSES, CurrentViewer, SessionDep
 from app.core.i18n import current_language
 
-router = APIRouter(prefix="/api/v1", tags=["checklists"])
+router = APIRouter(prefix="/api/v1", tags=["checklists"], dependencies=[PATIENT_DATA])
 
 
 class AnswerPublic(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.audit.patient_data import PATIENT_DATA
 from app.checklists.answer_rules import AnswerError, missing_required, visible_items
 from app.checklists.catalogue import ChecklistItem
 from app.checklists.forms import display_value, posted_value, posted_version
@@ -23,14 +24,14 @@ from app.checklists.service import (
 )
 from app.core.config import get_settings
 from app.core.db import utcnow
-from app.core.deps import SessionDep, require_roles
+from app.core.deps import PostedForm, SessionDep, require_roles
 from app.core.i18n import _
 from app.core.templating import render
 from app.goals.service import what_matters_summary
 from app.org.models import Role
 from app.org.scope import Viewer
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 
 
@@ -86,11 +87,15 @@ def read_checklist_page(
 
 
 @router.post("/checklists/{instance_id}/answers/{item_id}")
-async def update_answer_page(
-    instance_id: int, item_id: str, request: Request, session: SessionDep, viewer: PatientWorker
+def update_answer_page(
+    instance_id: int,
+    item_id: str,
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    form: PostedForm,
 ) -> Response:
     """Save one answer from the form; 422 shows what to fix, 409 shows the other answer."""
-    form = await request.form()
     view = get_checklist(session, viewer=viewer, instance_id=instance_id)
     try:
         item = view.definition.item(item_id)

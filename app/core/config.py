@@ -49,6 +49,20 @@ class Settings(BaseSettings):
         description="Reverse proxies (addresses or CIDR networks, comma-separated) whose "
         "X-Forwarded-For and X-Forwarded-Proto are believed; nobody's by default.",
     )
+    database_lock_timeout: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds a statement may wait for a lock before it fails (PostgreSQL; 0 = "
+        "forever): a stuck transaction then costs one request an error, not the whole server.",
+    )
+    database_statement_timeout: float = Field(
+        default=30.0, ge=0, description="Seconds a request's statement may run (0 = no limit)."
+    )
+    database_long_statement_timeout: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Seconds a statement of a long job may run: migrations, seeding, benches.",
+    )
 
     @field_validator("default_language")
     @classmethod

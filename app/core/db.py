@@ -74,8 +74,28 @@ def _enable_sqlite_rules(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def build_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for a URL, with a clear error when the URL is wrong."""
+def _postgres_timeouts(*, long_statements: bool) -> str:
+    """Connection options giving every PostgreSQL session a lock and a statement timeout.
+
+    Without them a transaction that never ends (a stuck worker, a lost client) makes every
+    other writer of its rows wait forever, and with them the server's workers.
+    """
+    settings = get_settings()
+    statement = (
+        settings.database_long_statement_timeout
+        if long_statements
+        else settings.database_statement_timeout
+    )
+    lock_ms, statement_ms = round(settings.database_lock_timeout * 1000), round(statement * 1000)
+    return f"-c lock_timeout={lock_ms} -c statement_timeout={statement_ms}"
+
+
+def build_engine(url: str, *, long_statements: bool = False, **kwargs: Any) -> Engine:
+    """Create an engine for a URL, with a clear error when the URL is wrong.
+
+    ``long_statements`` is for migrations, seeding and benches: their statements may run for
+    ``database_long_statement_timeout`` instead of a request's ``database_statement_timeout``.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -97,7 +117,13 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
             )
             _enable_sqlite_rules(engine)
         else:
-            engine = create_engine(parsed, pool_pre_ping=True, **kwargs)
+            options = _postgres_timeouts(long_statements=long_statements)
+            given = parsed.query.get("options")
+            if isinstance(given, str):  # options in the URL come after, so they win
+                options = f"{options} {given}"
+                parsed = parsed.difference_update_query(["options"])
+            connect_args = {"options": options, **kwargs.pop("connect_args", {})}
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise SettingsError(f"HPH_DATABASE_URL cannot be used: {exc}") from exc
     return engine

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.core.db import get_session
 from app.core.i18n import _, set_language
@@ -49,6 +50,19 @@ class Forbidden(Exception):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or _("You do not have access to this page."))
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop so that the route itself stays synchronous.
+
+    Routes that use the database must be plain ``def``: FastAPI runs those in its thread pool.
+    An ``async def`` route would run its blocking queries on the event loop, and one that waits
+    for a row lock would stop every other request, including the commit that releases it.
+    """
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def client_address(request: Request) -> str | None:

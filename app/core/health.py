@@ -7,10 +7,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.db import get_engine
 from app.core.deps import PUBLIC
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], dependencies=[NO_PATIENT_DATA])
 
 
 @router.get("/healthz", dependencies=[PUBLIC])

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
 
+from app.audit.patient_data import NO_PATIENT_DATA
 from app.charts import render_svg
 from app.core.config import get_settings
 from app.core.db import utcnow
@@ -23,7 +24,7 @@ from app.measures.aggregate import Level
 from app.measures.chart_data import MeasureChart
 from app.measures.service import measure_series
 
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"], dependencies=[NO_PATIENT_DATA])
 Format = Literal["csv", "json", "svg", "png"]
 MEDIA = {
     "csv": "text/csv; charset=utf-8",

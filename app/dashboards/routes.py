@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
@@ -32,7 +33,7 @@ from app.measures.service import MeasureNotFound, points_behind
 from app.org.models import Team
 from app.org.scope import Viewer
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[NO_PATIENT_DATA])
 OptionalDate = Annotated[date | None, Query()]
 
 
@@ -120,7 +121,7 @@ def read_team_dashboard(
     )
 
 
-@router.get("/teams/{team_id}/dashboard/{measure_id}/periods/{period}")
+@router.get("/teams/{team_id}/dashboard/{measure_id}/periods/{period}", dependencies=[PATIENT_DATA])
 def read_points_behind(
     request: Request,
     team_id: int,

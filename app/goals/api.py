@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
+from app.audit.patient_data import PATIENT_DATA
 from app.core.deps import CurrentViewer, SessionDep
 from app.goals import psfs
 from app.goals.errors import GoalsError, InvalidInput, VersionConflict
@@ -49,7 +50,7 @@ from app.goals.service import (
 )
 from app.goals.views import ConversationView, GoalView, WhatMatters
 
-router = APIRouter(prefix="/api/v1", tags=["goals"])
+router = APIRouter(prefix="/api/v1", tags=["goals"], dependencies=[PATIENT_DATA])
 
 
 Responses = dict[int | str, dict[str, Any]]

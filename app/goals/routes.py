@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
+from app.audit.patient_data import PATIENT_DATA
 from app.core.deps import SessionDep, require_roles
 from app.core.i18n import _
 from app.core.templating import render
@@ -38,7 +39,7 @@ from app.goals.service import (
 from app.org.models import Role
 from app.org.scope import Viewer
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 FormModel = TypeVar("FormModel", bound=BaseModel)
 

@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.deps import CurrentViewer, SessionDep
 from app.measures.annotations import (
     AnnotationFields,
@@ -19,7 +20,7 @@ from app.measures.annotations import (
 from app.measures.api import FORBIDDEN, INVALID, NOT_FOUND, invalid_answer
 from app.measures.models import Annotation
 
-router = APIRouter(prefix="/api/v1", tags=["measures"])
+router = APIRouter(prefix="/api/v1", tags=["measures"], dependencies=[NO_PATIENT_DATA])
 
 
 class AnnotationIn(BaseModel):

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
@@ -28,7 +29,7 @@ from app.measures.service import (
     points_behind,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["measures"])
+router = APIRouter(prefix="/api/v1", tags=["measures"], dependencies=[NO_PATIENT_DATA])
 Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: {"description": "No such measure, unit or item that you may see"}}
 FORBIDDEN: Responses = {403: {"description": "Your role or teams do not reach this"}}
@@ -138,6 +139,7 @@ def read_measure_chart(
 @router.get(
     "/measures/{measure_id}/teams/{team_id}/periods/{period}/items",
     responses={**NOT_FOUND, **FORBIDDEN, **INVALID},
+    dependencies=[PATIENT_DATA],
 )
 def read_items_behind(
     measure_id: str,

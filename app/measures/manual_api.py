@@ -8,13 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, UploadFile
 from pydantic import BaseModel, Field
 
+from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.deps import CurrentViewer, SessionDep
 from app.measures import manual, manual_csv
 from app.measures.api import FORBIDDEN, INVALID, NOT_FOUND, invalid_answer
 from app.measures.models import ManualMeasure, ManualMeasureValue
 from app.measures.periods import period_label
 
-router = APIRouter(prefix="/api/v1", tags=["measures"])
+router = APIRouter(prefix="/api/v1", tags=["measures"], dependencies=[NO_PATIENT_DATA])
 
 
 class ManualMeasureIn(BaseModel):

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from app.audit.patient_data import NO_PATIENT_DATA
 from app.charts import chart_spec, render_svg
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, Forbidden, SessionDep
@@ -22,7 +23,7 @@ from app.measures.service import MeasureChart, measure_series
 from app.org.models import Team
 from app.org.scope import Viewer
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[NO_PATIENT_DATA])
 HTMX_CONFIG = (
     '{"responseHandling": [{"code": "204", "swap": false}, {"code": "[23]..", "swap": true},'
     ' {"code": "422", "swap": true}, {"code": "[45]..", "swap": false, "error": true}]}'

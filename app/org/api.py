@@ -6,11 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.config import get_settings
 from app.core.deps import PUBLIC, SESSION_COOKIE, CurrentViewer, SessionDep, client_address
 from app.org.service import SignInError, sign_in, sign_out
 
-router = APIRouter(prefix="/api/v1", tags=["session"])
+router = APIRouter(prefix="/api/v1", tags=["session"], dependencies=[NO_PATIENT_DATA])
 
 
 class SignInRequest(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.config import get_settings
 from app.core.deps import (
     LANGUAGE_COOKIE,
@@ -25,7 +26,7 @@ from app.org.overview import admin_overview, coordinator_overview, team_overview
 from app.org.scope import Viewer
 from app.org.service import SignInError, sign_in, sign_out
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[NO_PATIENT_DATA])
 
 ROLE_HOME = {
     Role.nurse.value: "/my-day",

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from app.audit.patient_data import PATIENT_DATA
 from app.audit.service import entries_for_patient
 from app.checklists.service import effective_status
 from app.core.deps import ERROR_RESPONSES, CurrentViewer, SessionDep
@@ -31,7 +32,7 @@ from app.pathways.service import (
 )
 from app.pathways.timeline import pathway_instances
 
-router = APIRouter(prefix="/api/v1", tags=["patients and pathways"])
+router = APIRouter(prefix="/api/v1", tags=["patients and pathways"], dependencies=[PATIENT_DATA])
 
 
 class PatientPublic(BaseModel):

@@ -7,12 +7,13 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
+from app.audit.patient_data import PATIENT_DATA
 from app.core.deps import ERROR_RESPONSES, CurrentViewer, SessionDep
 from app.core.text import MultiLineText, OneLineText
 from app.pathways.lifecycle import end_pathway, reopen_pathway, transfer_pathway
 from app.pathways.models import EndReason, Pathway, Patient
 
-router = APIRouter(prefix="/api/v1", tags=["patients and pathways"])
+router = APIRouter(prefix="/api/v1", tags=["patients and pathways"], dependencies=[PATIENT_DATA])
 
 
 class PathwayTransfer(BaseModel):

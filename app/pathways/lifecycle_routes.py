@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.audit.patient_data import PATIENT_DATA
 from app.core.config import get_settings
 from app.core.deps import SessionDep, require_roles
 from app.core.i18n import _
@@ -23,7 +24,7 @@ from app.pathways.lifecycle import (
 )
 from app.pathways.routes import patient_page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 NOTE_LIMIT = 1000
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 

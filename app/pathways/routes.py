@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.audit.patient_data import PATIENT_DATA
 from app.checklists.service import effective_status
 from app.checklists.worklist import SORT_KEYS, my_day
 from app.core.config import get_settings
@@ -41,7 +42,7 @@ from app.pathways.service import (
 )
 from app.pathways.timeline import pathway_instances, timeline
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 
 
