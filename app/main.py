@@ -43,9 +43,11 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 def domain_errors() -> dict[type[Exception], int]:
     """The services' refusals and the HTTP status each becomes when a route lets it through."""
+    from app.checklists.adoptions import AdoptionInvalid, AdoptionNotFound
     from app.checklists.answer_rules import AnswerError
     from app.checklists.service import AnswerConflict, ChecklistClosed, CompletionRefused
     from app.measures.chart_data import MeasureRequestError
+    from app.measures.following import SettingsInvalid
     from app.measures.service import MeasureNotFound
     from app.pathways.events import EventConflict, EventRejected
     from app.pathways.lifecycle import PathwayConflict
@@ -54,6 +56,9 @@ def domain_errors() -> dict[type[Exception], int]:
     return {
         PatientNotFound: 404,
         MeasureNotFound: 404,
+        AdoptionNotFound: 404,
+        AdoptionInvalid: 422,
+        SettingsInvalid: 422,
         MeasureRequestError: 422,
         PatientRejected: 422,
         EventRejected: 422,
@@ -161,6 +166,8 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     """Build the application with every room's routes."""
     from app.audit.routes import router as audit_routes
+    from app.checklists.adoption_api import router as adoption_api
+    from app.checklists.adoption_routes import router as adoption_routes
     from app.checklists.api import router as checklists_api
     from app.checklists.routes import router as checklists_routes
     from app.core.health import router as health_router
@@ -170,6 +177,8 @@ def create_app() -> FastAPI:
     from app.goals.routes import router as goals_routes
     from app.measures.annotations_api import router as annotations_api
     from app.measures.api import router as measures_api
+    from app.measures.following_api import router as measure_settings_api
+    from app.measures.following_routes import router as measure_settings_routes
     from app.measures.manual_api import router as manual_measures_api
     from app.measures.routes import router as measures_routes
     from app.org.api import router as org_api
@@ -226,6 +235,10 @@ def create_app() -> FastAPI:
         audit_routes,
         dashboards_routes,
         dashboards_api,
+        measure_settings_routes,
+        measure_settings_api,
+        adoption_routes,
+        adoption_api,
     ):
         app.include_router(router)
     return app

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from app.audit.patient_data import PATIENT_DATA
@@ -154,12 +154,18 @@ def checklist_public(view: ChecklistView) -> ChecklistPublic:
     )
 
 
-@router.get("/my-day")
-def read_my_day(session: SessionDep, viewer: CurrentViewer) -> MyDayPublic:
-    """Checklists overdue, open now and coming up for your teams."""
+@router.get("/my-day", responses=ERROR_RESPONSES)
+def read_my_day(
+    session: SessionDep,
+    viewer: CurrentViewer,
+    team_id: Annotated[
+        int | None, Query(description="Only this team's (default: all yours).")
+    ] = None,
+) -> MyDayPublic:
+    """Checklists overdue, open now and coming up for your teams (or one of them)."""
     from app.checklists.in_use import checklist_title
 
-    day = my_day(session, viewer=viewer)
+    day = my_day(session, viewer=viewer, team_id=team_id)
 
     def shape(items):  # type: ignore[no-untyped-def]
         return [WorkItemPublic(**vars(i), title=checklist_title(i.definition_id)) for i in items]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
+from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import FormData
 
 from app.checklists.answer_rules import NOT_RELEVANT
 from app.checklists.catalogue import ChecklistItem
 from app.core.i18n import _, current_language
+from app.core.text import OneLineText
 
 
 def posted_value(item: ChecklistItem, form: FormData) -> Any:
@@ -65,3 +68,30 @@ def status_label(status: str) -> str:
         "missed": _("Missed"),
     }
     return labels.get(status, status)
+
+
+class AdoptionIn(BaseModel):
+    """An organisation adopts a variant of a checklist (null or empty: the standard list) from
+    a local date onwards (today or later)."""
+
+    checklist_id: Annotated[OneLineText, Field(max_length=64, examples=["hph-2"])]
+    variant: Annotated[OneLineText, Field(max_length=64)] | None = None
+    starts_on: date
+
+    @classmethod
+    def from_form(
+        cls, checklist_id: str, variant: str, starts_on: str
+    ) -> tuple[AdoptionIn | None, dict[str, str]]:
+        """Read the variant page's form (an empty variant is the standard list)."""
+        try:
+            day = date.fromisoformat(starts_on.strip())
+        except ValueError:
+            return None, {"starts_on": _("Give the date the choice applies from.")}
+        try:
+            return cls(
+                checklist_id=checklist_id, variant=variant.strip() or None, starts_on=day
+            ), {}
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = str(first.get("loc", ("variant",))[0])
+            return None, {field: str(first.get("msg", ""))}

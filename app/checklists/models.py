@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime
-from app.core.tables import Versioned, sql_in
+from app.core.tables import Timestamped, Versioned, sql_in
 
 
 class InstanceStatus(StrEnum):
@@ -119,3 +119,21 @@ class ChecklistAnswerRevision(SQLModel, table=True):
     answered_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
     answered_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     idempotency_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class VariantAdoption(Timestamped, table=True):
+    """An organisation's choice of a local variant (None: the standard list) from a local date.
+
+    The adoption in force on the day an instance is scheduled decides its variant; instances
+    already created keep the variant they were made with.
+    """
+
+    __tablename__ = "variant_adoption"
+    __table_args__ = (UniqueConstraint("organisation_id", "checklist_id", "starts_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True, ondelete="CASCADE")
+    checklist_id: str = Field(max_length=64)
+    variant: str | None = Field(default=None, max_length=64)
+    starts_on: date
+    adopted_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")

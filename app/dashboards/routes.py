@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
+from app.checklists.worklist import TEAM_COOKIE, chosen_team, remember_team, team_choices
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
@@ -27,6 +28,7 @@ from app.measures.annotations import (
     list_annotations,
 )
 from app.measures.chart_data import MeasureRequestError
+from app.measures.following import followed_measures, may_change_settings
 from app.measures.manual import team_role_ids
 from app.measures.periods import parse_period, period_end
 from app.measures.service import MeasureNotFound, points_behind
@@ -85,8 +87,11 @@ def _dashboard_context(
         )
     except MeasureRequestError as exc:
         items, message = [], str(exc)
+    teams = team_choices(session, viewer.patient_team_ids)
     return {
         "team": team,
+        "teams": teams,
+        "may_configure": may_change_settings(viewer, team_id),
         "items": items,
         "message": message,
         "period": period,
@@ -97,8 +102,23 @@ def _dashboard_context(
         "may_write": team_id in team_role_ids(viewer),
         "annotations": list_annotations(session, viewer=viewer, team_id=team_id),
         "errors": errors or {},
-        "measures": [(m.id, m.title.get(current_language())) for m in service.dashboard_measures()],
+        "measures": [(item.info.id, item.info.title) for item in items],
     }
+
+
+@router.get("/dashboard")
+def read_chosen_dashboard(
+    request: Request, session: SessionDep, viewer: CurrentViewer, team: str | None = None
+) -> Response:
+    """Open the dashboard of the team picked (or remembered, else the first by name)."""
+    teams = team_choices(session, viewer.patient_team_ids)
+    if not teams:
+        raise HTTPException(status_code=404, detail=_("You are not on any team."))
+    team_id = chosen_team(teams, team, request.cookies.get(TEAM_COOKIE)) or teams[0].id
+    response = RedirectResponse(f"/teams/{team_id}/dashboard", status_code=303)
+    if team is not None:
+        remember_team(response, team_id)
+    return response
 
 
 @router.get("/teams/{team_id}/dashboard")
@@ -138,7 +158,7 @@ def read_points_behind(
         raise HTTPException(
             status_code=422, detail=_("Write the period like 2026-W05 or 2026-03.")
         ) from exc
-    if measure_id not in {m.id for m in service.dashboard_measures()}:
+    if measure_id not in {m.id for m in followed_measures(session, team_id=team_id)}:
         raise HTTPException(
             status_code=404,
             detail=_("This team does not follow the measure '{id}'.").format(id=measure_id),

@@ -1,4 +1,5 @@
-"""Team dashboard: a team's core measures at a glance, each with a chart and a verdict.
+"""Team dashboard: the measures a team follows, then its own (manual) measures, each with a
+chart and a verdict.
 
 A team dashboard shows patient-level drill-downs, so it is for those who may see the team's
 patients (team members and nurses of that team); coordinators and administrators compare
@@ -25,6 +26,8 @@ from app.measures.chart_data import (
     MeasureRequestError,
     combined_window,
 )
+from app.measures.following import followed_measures
+from app.measures.manual import list_manual_measures, manual_info, manual_series
 from app.measures.service import (
     MeasureNotFound,
     catalogue_measure,
@@ -46,8 +49,28 @@ class DashboardChart:
 
 
 def dashboard_measures() -> list[MeasureDefinition]:
-    """The measures every team follows: the core measures of the catalogue."""
+    """The measures every team follows and regions compare: the catalogue's core measures."""
     return measures_in_use().core()
+
+
+def _chart_item(chart: MeasureChart, direction: str) -> DashboardChart:
+    """A chart with its spec and verdict, or the message that it holds no data."""
+    return DashboardChart(
+        info=chart.measure,
+        chart=chart,
+        spec=spec_for(chart),
+        verdict=verdict(chart, direction),
+        message=None
+        if any(p.value is not None for p in chart.points)
+        else _("No data in this range: choose another period or date range."),
+    )
+
+
+def _counted_by(periods: list[str]) -> str:
+    """Say which periods a measure is counted by."""
+    return _("This measure is counted by {periods} only.").format(
+        periods=", ".join(_(p) for p in periods)
+    )
 
 
 def check_team_access(viewer: Viewer, team_id: int) -> None:
@@ -116,19 +139,16 @@ def team_dashboard(
     end: date | None,
     now: datetime,
 ) -> list[DashboardChart]:
-    """Every core measure of a team by week or month, each with a spec and a verdict."""
+    """The measures a team follows, then its manual ones, by week or month, with verdicts."""
     check_team_access(viewer, team_id)
     if period not in ("week", "month"):
         raise MeasureRequestError(_("The period must be 'week' or 'month'."))
     combined_window([period], start, end, now)  # a bad range is refused before any query
     shown: list[DashboardChart] = []
-    for measure in dashboard_measures():
+    for measure in followed_measures(session, team_id=team_id):
         info = measure_info(measure)
         if period not in measure.periods:
-            message = _("This measure is counted by {periods} only.").format(
-                periods=", ".join(_(p) for p in measure.periods)
-            )
-            shown.append(DashboardChart(info=info, message=message))
+            shown.append(DashboardChart(info=info, message=_counted_by(list(measure.periods))))
             continue
         charts = unit_series(
             session,
@@ -141,18 +161,22 @@ def team_dashboard(
             now=now,
             unit_ids=[team_id],
         )
-        chart = charts[0]
-        shown.append(
-            DashboardChart(
-                info=info,
-                chart=chart,
-                spec=spec_for(chart),
-                verdict=verdict(chart, measure.direction),
-                message=None
-                if any(p.value is not None for p in chart.points)
-                else _("No data in this range: choose another period or date range."),
-            )
+        shown.append(_chart_item(charts[0], measure.direction))
+    for manual in list_manual_measures(session, viewer=viewer, team_id=team_id):
+        info = manual_info(manual)
+        if period != manual.period_type:
+            shown.append(DashboardChart(info=info, message=_counted_by([manual.period_type])))
+            continue
+        chart = manual_series(
+            session,
+            viewer=viewer,
+            measure_id=info.id,
+            period=period,
+            start=start,
+            end=end,
+            now=now,
         )
+        shown.append(_chart_item(chart, manual.direction))
     return shown
 
 
@@ -167,9 +191,9 @@ def team_measure(
     end: date | None,
     now: datetime,
 ) -> DashboardChart:
-    """One core measure of a team's dashboard (MeasureNotFound when the team does not follow it)."""
+    """One measure of a team's dashboard (MeasureNotFound when the team does not follow it)."""
     check_team_access(viewer, team_id)
-    if measure_id not in {m.id for m in dashboard_measures()}:
+    if measure_id not in {m.id for m in followed_measures(session, team_id=team_id)}:
         raise MeasureNotFound(
             _("This team does not follow the measure '{id}'.").format(id=measure_id)
         )

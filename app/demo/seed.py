@@ -17,14 +17,15 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
+from app.checklists.adoptions import BEGINNING, named_adoptions
 from app.checklists.loader import Catalogue
-from app.checklists.models import ChecklistInstance, InstanceStatus
+from app.checklists.models import ChecklistInstance, InstanceStatus, VariantAdoption
 from app.core.config import get_settings
 from app.demo.network import DemoTeam, SeededNetwork, seed_network
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.measures.item_store import rebuild
 from app.measures.models import Annotation
-from app.org.models import User
+from app.org.models import Organisation, User
 from app.pathways.models import (
     EventKind,
     Pathway,
@@ -151,7 +152,7 @@ class _Generator:
         naive = datetime(day.year, day.month, day.day) + timedelta(hours=hour)
         return naive.replace(tzinfo=self.zone).astimezone(UTC)
 
-    def add_patient(self, team_id: int, team: DemoTeam, organisation: str) -> None:
+    def add_patient(self, team_id: int, team: DemoTeam, adopted: dict[str, str]) -> None:
         """Draw one patient with one pathway and everything that happened on it."""
         rng, rows = self.rng, self.rows
         patient_id = rows.next_id(rows.patients)
@@ -233,7 +234,7 @@ class _Generator:
                 series_started=frozenset(series_started),
                 pathway_end=end_at,
                 zone=self.zone,
-                organisation=organisation,
+                adopted=adopted,
             )
             for plan in planned:
                 self.add_instance(pathway_id, event_id, team_id, team, plan, cancelled, end_at)
@@ -473,11 +474,11 @@ def _patient_draws(
     zone = get_settings().zone
     now = datetime(today.year, today.month, today.day, 12, tzinfo=zone).astimezone(UTC)
     generator = _Generator(catalogue, rng, now, nurse_id)
+    adopted = named_adoptions(catalogue)
     for slug, count in _patients_per_team(network, max(1, round(BASE_PATIENTS * scale))):
+        variants = adopted.get(network.team_organisations[slug], {})
         for _ in range(count):
-            generator.add_patient(
-                network.team_ids[slug], network.team_specs[slug], network.team_organisations[slug]
-            )
+            generator.add_patient(network.team_ids[slug], network.team_specs[slug], variants)
             yield generator
 
 
@@ -513,6 +514,7 @@ def seed_demo(
         on_total(total)
     with Session(engine) as session:
         network = seed_network(session)
+        _seed_adoptions(session, catalogue)
         nurse = session.exec(select(User).where(User.email == network.users[0].email)).one()
         generator = None
         for drawn, generator in enumerate(
@@ -535,6 +537,24 @@ def seed_demo(
         session.commit()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _seed_adoptions(session: Session, catalogue: Catalogue) -> None:
+    """Each organisation a catalogue variant is named for adopts it from the beginning of time."""
+    organisations = dict(session.exec(select(Organisation.slug, Organisation.id)).all())
+    for slug, variants in named_adoptions(catalogue).items():
+        if slug not in organisations:
+            continue
+        for checklist_id, variant in variants.items():
+            session.add(
+                VariantAdoption(
+                    organisation_id=int(organisations[slug] or 0),
+                    checklist_id=checklist_id,
+                    variant=variant,
+                    starts_on=BEGINNING,
+                )
+            )
+    session.flush()
 
 
 def _seed_annotations(session: Session, network: SeededNetwork, today: date) -> int:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from app.core.i18n import _
+from app.core.text import OneLineText
 from app.measures.manual import ManualFields
 
 
@@ -66,3 +69,38 @@ class ValueForm(BaseModel):
                 values[name] = None
                 problems[name] = _("Write a number, like 12 or 3,5.")
         return values["numerator"], values["denominator"], problems
+
+
+MeasureKey = Annotated[OneLineText, Field(max_length=80)]
+
+
+class MeasureSettingsIn(BaseModel):
+    """Which non-core measures a team follows, and its own goal lines (absent or null: the
+    catalogue's); core measures are always followed."""
+
+    followed: list[MeasureKey] = Field(max_length=200, examples=[["readmission-30d"]])
+    goals: dict[MeasureKey, float | None] = Field(
+        default_factory=dict, max_length=200, examples=[{"hph-2-on-time": 80}]
+    )
+
+    @classmethod
+    def from_form(
+        cls, followed: list[str], form: Mapping[str, str]
+    ) -> tuple[MeasureSettingsIn | None, dict[str, str]]:
+        """Read the settings page's checkboxes and ``goal-<measure>`` fields (a comma is fine)."""
+        goals: dict[str, float | None] = {}
+        problems: dict[str, str] = {}
+        for name, text in form.items():
+            if not name.startswith("goal-"):
+                continue
+            try:
+                goals[name.removeprefix("goal-")] = read_number(text)
+            except ValueError:
+                problems[name] = _("The goal must be a number.")
+        if problems:
+            return None, problems
+        try:
+            return cls(followed=followed, goals=goals), {}
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            return None, {"followed": str(first.get("msg", ""))}

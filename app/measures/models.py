@@ -127,3 +127,20 @@ class MeasureItemBuild(SQLModel, table=True):
     measure_id: str = Field(primary_key=True, max_length=64)
     fingerprint: str = Field(max_length=64)
     built_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class TeamMeasureSetting(Timestamped, table=True):
+    """A team's choice about one catalogue measure: whether it follows it, and its goal line.
+
+    Core measures are always followed (``followed`` is then ignored); ``goal`` (None: the
+    catalogue's default) is drawn on the team's own charts only.
+    """
+
+    __tablename__ = "team_measure_setting"
+    __table_args__ = (UniqueConstraint("team_id", "measure_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    measure_id: str = Field(max_length=80)
+    followed: bool = Field(default=False)
+    goal: float | None = Field(default=None)

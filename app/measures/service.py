@@ -152,18 +152,24 @@ def unit_series(
         team_ids=team_ids if unit_ids is not None else None,
     )
     notes: dict[int, list[Annotation]] = {}
-    if level == Level.team:  # tested changes belong to teams: phases only on team charts
+    infos = dict.fromkeys((u.id for u in visible), info)
+    if level == Level.team:  # tested changes and own goal lines belong to teams' charts only
+        from app.measures.following import team_goals
+
         last = max(w.last_day for w in windows.values())
         notes = team_annotations(
             session, team_ids=[u.id for u in visible], measure_key=measure_id, last=last
         )
+        goals = team_goals(session, team_ids=[u.id for u in visible], measure_id=measure_id)
+        for team_id, goal in goals.items():
+            infos[team_id] = info.model_copy(update={"goal": goal})
     charts = []
     for period, period_window in windows.items():
         by_unit = fold(rows, period)
         for unit in visible:
             charts.append(
                 build_chart(
-                    info=info,
+                    info=infos[unit.id],
                     level=level,
                     unit=unit,
                     period=period,

@@ -8,13 +8,14 @@ from sqlmodel import Session, col, select
 
 from app.audit.models import AuditAction
 from app.audit.service import record
+from app.checklists.adoptions import local_today, variants_in_force
 from app.checklists.catalogue import due_window_for
 from app.checklists.in_use import catalogue_in_use
 from app.checklists.models import ChecklistAnswer, ChecklistInstance, InstanceStatus
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.i18n import _
-from app.org.models import Organisation, Team
+from app.org.models import Team
 from app.org.scope import Viewer
 from app.pathways.models import (
     EventKind,
@@ -169,13 +170,12 @@ def _overlaps_existing(session: Session, pathway_id: int, plan: PlannedInstance)
     )
 
 
-def _organisation_slug(session: Session, team_id: int) -> str | None:
-    """The slug of the organisation a team belongs to (local variants are adopted per slug)."""
-    return session.exec(
-        select(Organisation.slug)
-        .join(Team, col(Team.organisation_id) == col(Organisation.id))
-        .where(Team.id == team_id)
-    ).first()
+def _adopted_variants(session: Session, team_id: int, now: datetime) -> dict[str, str | None]:
+    """The variants the team's organisation has in force today (checklist id → variant)."""
+    organisation_id = session.exec(select(Team.organisation_id).where(Team.id == team_id)).first()
+    if organisation_id is None:
+        return {}
+    return variants_in_force(session, organisation_id=organisation_id, on=local_today(now))
 
 
 def schedule_event(
@@ -188,7 +188,7 @@ def schedule_event(
         event_time=event.occurred_at,
         horizon=now + SERIES_HORIZON,
         series_started=_series_started(session, int(pathway.id or 0)),
-        organisation=_organisation_slug(session, patient.team_id),
+        adopted=_adopted_variants(session, patient.team_id, now),
     )
     created = []
     for plan in planned:

@@ -10,7 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.audit.patient_data import PATIENT_DATA
 from app.checklists.service import effective_status
-from app.checklists.worklist import SORT_KEYS, my_day
+from app.checklists.worklist import (
+    SORT_KEYS,
+    TEAM_COOKIE,
+    chosen_team,
+    my_day,
+    remember_team,
+    team_choices,
+)
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import SessionDep, require_roles
@@ -68,12 +75,22 @@ def _local_input(text: str) -> datetime | None:
 
 @router.get("/my-day")
 def read_my_day(
-    request: Request, session: SessionDep, viewer: PatientWorker, sort: str = "due"
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    sort: str = "due",
+    team: str | None = None,
 ) -> Response:
-    """Show what is overdue, open now and coming up for the nurse's teams."""
+    """Show what is overdue, open now and coming up for the nurse's teams (or the one picked)."""
     sort = sort if sort in SORT_KEYS else "due"
-    day = my_day(session, viewer=viewer, sort=sort)
-    return render(request, "pathways/my_day.html", {"viewer": viewer, "day": day, "sort": sort})
+    teams = team_choices(session, viewer.patient_team_ids)
+    team_id = chosen_team(teams, team, request.cookies.get(TEAM_COOKIE))
+    day = my_day(session, viewer=viewer, sort=sort, team_id=team_id)
+    context = {"viewer": viewer, "day": day, "sort": sort, "teams": teams, "team_id": team_id}
+    response = render(request, "pathways/my_day.html", context)
+    if team is not None and len(teams) > 1:
+        remember_team(response, team_id)
+    return response
 
 
 @router.get("/patients")
@@ -97,12 +114,13 @@ def _patients_page(
 ) -> Response:
     """Render the patient list (one page of a search) and the registration form."""
     found = find_patients(session, viewer=viewer, query=query, page=page)
-    teams = [g for g in viewer.grants if g.role in (Role.nurse.value, Role.team.value)]
+    teams = team_choices(session, viewer.patient_team_ids)
+    picked = chosen_team(teams, None, request.cookies.get(TEAM_COOKIE))
     context = {
         "viewer": viewer,
         "found": found,
         "teams": teams,
-        "form": {},
+        "form": {"team_id": picked},
         "error": None,
         "same_label": [],
         "hx_block": "results",

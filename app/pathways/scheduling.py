@@ -6,6 +6,7 @@ computes, in the one place that does it, the local dates a window is attributed 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -50,13 +51,12 @@ class PlannedInstance:
 
 
 def variant_for(
-    catalogue: Catalogue, definition: ChecklistDefinition, organisation: str | None
+    catalogue: Catalogue, definition: ChecklistDefinition, adopted: Mapping[str, str | None]
 ) -> str | None:
-    """The local variant an organisation has adopted for this checklist version, if any."""
-    if organisation is None:
-        return None
+    """The variant adopted for this checklist, if it is one of its current version."""
+    variant = adopted.get(definition.id)
     for overlay in catalogue.variants(definition.id):
-        if overlay.organisation == organisation and overlay.base_version == definition.version:
+        if overlay.variant == variant and overlay.base_version == definition.version:
             return overlay.variant
     return None
 
@@ -105,9 +105,10 @@ def plan_for_event(
     series_started: frozenset[str] = frozenset(),
     pathway_end: datetime | None = None,
     zone: ZoneInfo | None = None,
-    organisation: str | None = None,
+    adopted: Mapping[str, str | None] | None = None,
 ) -> list[PlannedInstance]:
-    """Plan every checklist a pathway event triggers (in the organisation's local variant).
+    """Plan every checklist a pathway event triggers, in the variants in force (``adopted``:
+    checklist id → the variant the organisation has adopted today).
 
     ``series_started`` names the ``once_per_pathway`` repeating lists that an earlier event of
     the pathway already started; they are not planned again.
@@ -128,7 +129,7 @@ def plan_for_event(
                 horizon=horizon,
                 pathway_end=pathway_end,
                 zone=zone,
-                variant=variant_for(catalogue, definition, organisation),
+                variant=variant_for(catalogue, definition, adopted or {}),
             )
         )
     return planned

@@ -44,3 +44,18 @@ def test_patient_pages_are_for_nurses_and_team_members_only() -> None:
     for (path, _methods), rule in rules.items():
         if path.startswith(("/patients", "/checklists", "/my-day")):
             assert rule is not None and rule.roles and set(rule.roles) <= {"nurse", "team"}, path
+
+
+def test_variant_adoption_routes_are_for_administrators_and_settings_need_a_sign_in() -> None:
+    app = create_app()
+    rules = {
+        (r.path, tuple(sorted(r.methods))): access_rule_of(r.dependant) for r in all_routes(app)
+    }
+    adoption = {k: v for k, v in rules.items() if "variant" in k[0]}
+    settings = {k: v for k, v in rules.items() if k[0].endswith(("measure-settings", "/settings"))}
+    assert len(adoption) == 4 and len(settings) == 4
+    for (path, _methods), rule in adoption.items():
+        assert rule is not None and rule.roles == ("admin",), path
+    for (path, _methods), rule in settings.items():
+        # the service decides per team: readers reach its aggregates, writers are on it or admin
+        assert rule is not None and rule.audience == "signed in", path

@@ -262,12 +262,23 @@ def test_pathway_end_closes_the_pathway_and_cancels_later_checklists(db: Session
     assert later and all(i.status == "cancelled" for i in later)
 
 
-def test_organisation_with_a_local_variant_gets_it_on_new_checklists(db: Session) -> None:
+def test_organisation_that_adopted_a_variant_gets_it_on_new_checklists(db: Session) -> None:
+    from app.checklists.adoptions import BEGINNING
+    from app.checklists.models import VariantAdoption
     from app.checklists.service import get_checklist
     from app.org.scope import resolve_viewer
     from tests.factories import make_organisation, make_patient, make_team, make_user, pathway_of
 
-    team = make_team(db, make_organisation(db, slug="molde", name="Molde kommune"))
+    organisation = make_organisation(db, slug="molde", name="Molde kommune")
+    db.add(
+        VariantAdoption(
+            organisation_id=organisation.id,
+            checklist_id="hph-1",
+            variant="molde-utskrivning",
+            starts_on=BEGINNING,
+        )
+    )
+    team = make_team(db, organisation)
     viewer = resolve_viewer(db, make_user(db, role="nurse", team=team))
     pathway = pathway_of(db, make_patient(db, team))
     _event, created = record_event(

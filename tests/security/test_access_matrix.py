@@ -58,6 +58,13 @@ WRITE_SCOPE = {
     "coordinator": set(),
     "admin": set(),
 }
+# A team's measure settings may also be changed by an administrator over the team (admin on A).
+SETTINGS_WRITE_SCOPE = {**WRITE_SCOPE, "admin": {"A"}}
+SETTINGS_PATHS = ("/measure-settings", "/measures/settings")
+# Nobody in the world administers an organisation or a network: no one adopts variants.
+ORGANISATION_ADMIN_SCOPE: dict[str, set[str]] = {
+    role: set() for role in ("anonymous", "nurse", "team", "coordinator", "admin")
+}
 PATIENT_LEVEL = {
     "patient_id",
     "pathway_id",
@@ -89,6 +96,7 @@ RESOLVERS: dict[str, Resolver] = {
     "annotation_id": lambda o, _p: str(o.annotation_id),
     "measure_id": _measure_id,
     "team_id": lambda o, _p: str(o.team_id),
+    "organisation_id": lambda o, _p: str(o.team.organisation_id),
     "period": lambda _o, _p: VALUE_PERIOD,
 }
 QUERY_RESOLVERS: dict[str, Resolver] = {"unit_id": lambda o, _p: str(o.team_id)}
@@ -224,13 +232,15 @@ def check(call: Call, role: str, owner: str, url: str, response) -> list[str]:  
     )
     if aggregate and owner not in AGGREGATE_SCOPE[role] and _succeeded(response):
         problems.append(f"{where}: team {owner}'s aggregate object answered with success")
+    writers = SETTINGS_WRITE_SCOPE if call.template.endswith(SETTINGS_PATHS) else WRITE_SCOPE
+    if aggregate and call.method != "GET" and owner not in writers[role] and _succeeded(response):
+        problems.append(f"{where}: team {owner}'s aggregate object changed without the team role")
     if (
-        aggregate
-        and call.method != "GET"
-        and owner not in WRITE_SCOPE[role]
+        "organisation_id" in params
+        and owner not in ORGANISATION_ADMIN_SCOPE[role]
         and _succeeded(response)
     ):
-        problems.append(f"{where}: team {owner}'s aggregate object changed without the team role")
+        problems.append(f"{where}: organisation of team {owner} reached without administering it")
     for team, label in LABELS.items():
         if team not in PATIENT_SCOPE[role] and label in text:
             problems.append(f"{where}: shows patient label {label!r}")

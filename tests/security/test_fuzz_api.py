@@ -37,6 +37,7 @@ def real_path_parameters(owned: Owned, path: str) -> dict[str, object]:
         "conversation_id": owned.conversation_id,
         "annotation_id": owned.annotation_id,
         "team_id": owned.team_id,
+        "organisation_id": owned.team.organisation_id,
         "period": "2026-W09",
         "measure_id": owned.manual_measure_id if "manual-measures" in path else "hph-1-on-time",
     }
