@@ -60,9 +60,14 @@ def test_serve_leaves_forwarded_headers_to_the_trusted_proxies_setting(
 
     from app.core import migrate
 
+    from app.core.config import get_settings
+    from app.core.db import get_engine
+
     url = f"sqlite:///{tmp_path / 'hph.db'}"
     migrate.upgrade(url)
     monkeypatch.setenv("HPH_DATABASE_URL", url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *_args, **kwargs: calls.append(kwargs))
     result = runner.invoke(app, ["serve"])
