@@ -17,6 +17,7 @@ Conventions (MEASUREMENT.md §3, matching qicharts2 0.8):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 from app.charts import findings as text
@@ -43,6 +44,15 @@ from app.charts.runs import MIN_USEFUL_POINTS, ON_LINE, analyse_runs, side_of
 
 CHART_TYPES: tuple[ChartType, ...] = ("run", "p", "u", "c", "i")
 RULE_SETS: tuple[RuleSet, ...] = ("anhoej", "ihi")
+
+
+class ChartOverflowError(ValueError):
+    """The numbers of a chart exceed what a float holds; ``point`` is the 1-based culprit."""
+
+    def __init__(self, point: int) -> None:
+        """Keep the number of the point that makes the chart overflow."""
+        super().__init__(f"point {point}: the numbers are too large to compute a chart")
+        self.point = point
 
 
 def point_value(chart: str, point: SeriesPoint) -> float | None:
@@ -91,8 +101,8 @@ def compute_chart(
         raise ValueError(f"unknown rule set: {rules!r}")
     if freeze is not None and freeze < 1:
         raise ValueError("freeze must be at least 1")
-    if multiply <= 0:
-        raise ValueError("multiply must be positive")
+    if not (math.isfinite(multiply) and multiply > 0):
+        raise ValueError("multiply must be a positive finite number")
     excluded = set(exclude)
     parts = part_numbers(points, part_ends)
     # The results are filled in place phase by phase, in unscaled units, then scaled once.
@@ -109,10 +119,10 @@ def compute_chart(
     ]
     marked = set(astronomical)
     part_results = []
-    for part in sorted(set(parts)):
-        members = [point for point in work if point.part == part]
-        part_results.append(
-            _compute_part(
+    for members in _by_part(work):
+        part = members[0].part
+        try:
+            computed = _compute_part(
                 part,
                 members,
                 label=_phase_label(points, members),
@@ -121,8 +131,11 @@ def compute_chart(
                 astronomical=[point.number for point in members if point.number in marked],
                 screen=screen_moving_ranges,
             )
-        )
+        except OverflowError as error:  # math.fsum of huge values
+            raise ChartOverflowError(_largest(members)) from error
+        part_results.append(computed)
     _finish_points(work, part_results, multiply)
+    _check_finite(work, part_results)
     return ChartResult(
         chart=chart,
         rules=rules,
@@ -130,6 +143,38 @@ def compute_chart(
         points=work,
         parts=[_scaled_part(result, multiply) for result in part_results],
     )
+
+
+def _largest(members: list[PointResult]) -> int:
+    """Return the number of the point with the largest value, count or denominator."""
+    return max(
+        members,
+        key=lambda p: max(abs(p.value or 0.0), p.numerator or 0.0, p.denominator or 0.0),
+    ).number
+
+
+def _check_finite(work: list[PointResult], parts: list[PartResult]) -> None:
+    """Raise ChartOverflowError unless every value, centre line and limit is a finite number."""
+    isfinite = math.isfinite
+    for point in work:
+        for number in (point.value, point.centre, point.lower, point.upper):
+            if number is not None and not isfinite(number):
+                if point.value is None or isfinite(point.value):  # the centre overflowed
+                    raise ChartOverflowError(_largest([p for p in work if p.part == point.part]))
+                raise ChartOverflowError(point.number)
+    for part in parts:
+        if part.centre is not None and not isfinite(part.centre):
+            raise ChartOverflowError(_largest([p for p in work if p.part == part.part]))
+
+
+def _by_part(work: list[PointResult]) -> list[list[PointResult]]:
+    """Split the points into their phases, in one pass (phases are consecutive)."""
+    phases: list[list[PointResult]] = []
+    for point in work:
+        if not phases or phases[-1][0].part != point.part:
+            phases.append([])
+        phases[-1].append(point)
+    return phases
 
 
 def _phase_label(points: Sequence[SeriesPoint], members: list[PointResult]) -> str | None:
