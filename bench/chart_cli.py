@@ -10,7 +10,8 @@ directory and runs, each as its own subprocess,
 - ``hph chart FILE --json`` (run chart, JSON to a file),
 - ``hph chart FILE --chart i --rules ihi --json`` (I chart with the IHI rules),
 
-printing the exit code, the wall time and the peak resident memory of the command
+printing the exit code, the wall time, the CPU time (user + system, steadier than wall
+time on a shared machine) and the peak resident memory of the command
 (``ru_maxrss`` of its children, measured by a fresh Python process per run, so one run's
 figure never includes another's); the JSON is checked to have one point per row. A run
 that does not finish within ``--timeout`` seconds is stopped and reported as such. With
@@ -46,8 +47,8 @@ with open(sys.argv[1], "wb") as out:
     except subprocess.TimeoutExpired:
         code, error = "timeout", ""
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(code, elapsed, peak)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(code, elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
 print(error.strip().splitlines()[-1] if error.strip() else "")
 """
 
@@ -74,8 +75,8 @@ def command(source: Path | None) -> list[str]:
 
 def run(
     args: list[str], *, timeout: float, output: Path, source: Path | None
-) -> tuple[str, float, float, str]:
-    """Run ``hph chart`` with the arguments; return (exit code, seconds, peak MB, error)."""
+) -> tuple[str, float, float, float, str]:
+    """Run ``hph chart``; return (exit code, wall seconds, CPU seconds, peak MB, error)."""
     measured = subprocess.run(
         [
             sys.executable,
@@ -92,8 +93,8 @@ def run(
         check=True,
     )
     figures, _, error = measured.stdout.partition("\n")
-    code, seconds, peak_kb = figures.split()
-    return code, float(seconds), int(peak_kb) / 1024, error.strip()
+    code, seconds, cpu, peak_kb = figures.split()
+    return code, float(seconds), float(cpu), int(peak_kb) / 1024, error.strip()
 
 
 def main() -> None:
@@ -110,7 +111,8 @@ def main() -> None:
         "I chart, IHI rules": ["--chart", "i", "--rules", "ihi", "--json"],
     }
     print(f"hph chart benchmark ({os.cpu_count()} CPUs), timeout {options.timeout:.0f} s")
-    print(f"{'rows':>9}  {'MB csv':>6}  {'chart':<19} {'exit':>7}  {'seconds':>8}  {'peak MB':>8}")
+    columns = ("rows", "MB csv", "chart", "exit", "seconds", "CPU s", "peak MB")
+    print("{:>9}  {:>6}  {:<19} {:>7}  {:>8}  {:>8}  {:>8}".format(*columns))
     with tempfile.TemporaryDirectory(prefix="hph-chart-bench-") as folder:
         for rows in sizes:
             csv_path = Path(folder) / f"series-{rows}.csv"
@@ -118,7 +120,7 @@ def main() -> None:
             size_mb = csv_path.stat().st_size / 1e6
             for name, args in charts.items():
                 output = Path(folder) / "out.json"
-                code, seconds, peak, error = run(
+                code, seconds, cpu, peak, error = run(
                     [str(csv_path), *args],
                     timeout=options.timeout,
                     output=output,
@@ -129,7 +131,7 @@ def main() -> None:
                     assert points == rows, (points, rows)
                 print(
                     f"{rows:>9}  {size_mb:>6.1f}  {name:<19} {code:>7}  "
-                    f"{seconds:>8.2f}  {peak:>8.0f}",
+                    f"{seconds:>8.2f}  {cpu:>8.2f}  {peak:>8.0f}",
                     flush=True,
                 )
                 if error:

@@ -9,10 +9,11 @@ made (a million points are some 150 MB) and never holds NaN or Infinity.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
-from collections.abc import Iterator
-from functools import partial
+from collections.abc import Callable, Iterator
+from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -119,7 +120,7 @@ def _part_objects(result: ChartResult) -> Iterator[dict[str, Any]]:
 
 def json_lines(result: ChartResult) -> Iterator[str]:
     """Yield ``chart_json`` as JSON text, one point or phase per line (strict: no NaN)."""
-    dump = partial(json.dumps, ensure_ascii=False, allow_nan=False)
+    dump = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # one encoder for all
     yield f'{{\n  "chart": {dump(result.chart)},\n  "points": '
     yield from _json_array(map(dump, _point_objects(result)))
     yield ',\n  "parts": '
@@ -203,6 +204,28 @@ def _count(value: int | None) -> str:
     return "–" if value is None else str(value)
 
 
+def _without_cyclic_gc(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command with the cyclic garbage collector paused (nothing it makes has cycles).
+
+    A million points are millions of objects that all live to the end; the collector's
+    repeated full scans of them cost a quarter of the command's time and free nothing.
+    """
+
+    @wraps(command)
+    def paused(*args: Any, **kwargs: Any) -> None:
+        """Call the command with the collector off, then restore it."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            command(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
+
+
+@_without_cyclic_gc
 def chart(
     csv_file: Annotated[
         Path, typer.Argument(help="CSV with columns period, numerator[, denominator, part].")
