@@ -66,7 +66,9 @@ def _number(cell: str, *, decimal_comma: bool) -> float:
 
 
 def _shown(cell: str) -> str:
-    """Return a cell as quoted in a problem: long ones are cut short."""
+    """Return a cell as quoted in a problem: control characters shown as �, cut short."""
+    if not cell.isprintable():
+        cell = "".join(char if char.isprintable() else "\ufffd" for char in cell)
     return cell if len(cell) <= SHOWN_LENGTH else cell[: SHOWN_LENGTH - 1] + "…"
 
 

@@ -401,7 +401,7 @@ def test_invalid_options_raise_value_error(options: dict[str, object]) -> None:
         ("c", [1.0, 1e308, 1e308, 2.0], 1.0, 2),  # the mean's sum overflows
         ("i", [1.0, 1.7e308, 3.0, 1.0], 1.0, 2),  # the limits overflow
         ("run", [1.7e308, 1.6e308, 1.5e308, 2.0], 1.0, 1),  # median of the middle two overflows
-        ("c", [3.0, 4.0, 5.0, 2.0], 5e307, 3),  # scaled limits overflow: the largest is named
+        ("c", [3.0, 4.0, 5.0, 2.0], 5e307, 2),  # 4 x 5e307 is the first value to overflow
     ],
 )
 def test_overflow_raises_with_the_point_to_blame(

@@ -189,3 +189,16 @@ def test_rows_come_back_with_their_row_numbers() -> None:
     points, rows = parse_series_rows("period,numerator\n\n2026-W02,1\n2026-W01,2\n")
     assert [point.period for point in points] == ["2026-W01", "2026-W02"]
     assert rows == [4, 3]
+
+
+def test_a_record_the_csv_reader_refuses_is_a_problem_with_its_row() -> None:
+    """A carriage return inside an unquoted field is named, not raised as csv.Error."""
+    (problem,) = problems_of("period,numerator\n1,2\n2,3\r4,5\n")
+    assert problem.startswith("Row 3: cannot be read as CSV: new-line character seen")
+
+
+def test_control_characters_in_a_bad_cell_are_shown_as_replacement_marks() -> None:
+    """A NUL byte in a cell does not reach the terminal."""
+    assert problems_of("period,numerator\n1,2\x00\n") == [
+        "Row 2: numerator is not a number: 2\ufffd."
+    ]
