@@ -24,6 +24,7 @@ from app.charts import findings as text
 from app.charts.ihi import analyse_ihi
 from app.charts.limits import (
     BaselinePoint,
+    Limits,
     average_moving_range,
     centre_line,
     control_limits,
@@ -233,14 +234,14 @@ def _compute_part(
     amr = None
     if chart == "i":
         amr = average_moving_range([point.value for point in baseline], screen=screen)
+    known: dict[tuple[float | None, bool], Limits] = {}  # denominators repeat: work once each
     for point in members:
-        limits = control_limits(
-            chart,
-            centre=centre,
-            denominator=point.denominator,
-            has_value=point.value is not None,
-            amr=amr,
-        )
+        key = (point.denominator, point.value is not None)
+        limits = known.get(key)
+        if limits is None:
+            limits = known[key] = control_limits(
+                chart, centre=centre, denominator=key[0], has_value=key[1], amr=amr
+            )
         point.lower, point.upper = limits
         point.sigma_signal = not point.incomplete and outside_limits(point.value, limits)
 

@@ -110,7 +110,7 @@ def parse_series_rows(
     rows: list[_Row] = []
     first_row_of: dict[str, int] = {}
     for row_number, cells in _numbered(reader, problems=problems, say=say):
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
         if header is None:
             header = [cell.strip().lower() for cell in cells]
@@ -122,7 +122,7 @@ def parse_series_rows(
                     [say("Missing column: {column}.", column=name) for name in missing]
                 )
             continue
-        record = dict(zip(header, (cell.strip() for cell in cells), strict=False))
+        record = dict(zip(header, map(str.strip, cells), strict=False))
         row = _check_row(
             record,
             row=row_number,
