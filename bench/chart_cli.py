@@ -17,7 +17,7 @@ figure never includes another's); the JSON is checked to have one point per row.
 that does not finish within ``--timeout`` seconds is stopped and reported as such. With
 ``--source DIR`` the command is run from another checkout's ``app`` package (e.g. an older
 commit unpacked with ``git archive``), for before-and-after figures. Target: a million rows
-in seconds, memory well under 1 GB.
+in seconds and under 1 GB of memory.
 """
 
 from __future__ import annotations

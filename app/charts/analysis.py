@@ -18,7 +18,7 @@ Conventions (MEASUREMENT.md §3, matching qicharts2 0.8):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from app.charts import findings as text
 from app.charts.ihi import analyse_ihi
@@ -168,6 +168,30 @@ def _check_finite(work: list[PointResult], parts: list[PartResult]) -> None:
             raise ChartOverflowError(_largest([p for p in work if p.part == part.part]))
 
 
+class _PhaseLabels(Mapping[int, str]):
+    """The period of each point of a phase by point number, without a dict of them all."""
+
+    def __init__(self, members: list[PointResult]) -> None:
+        """Keep the phase's points, whose numbers are consecutive."""
+        self._members = members
+        self._first = members[0].number
+
+    def __getitem__(self, number: int) -> str:
+        """Return the period of a point of the phase."""
+        index = number - self._first
+        if not 0 <= index < len(self._members):
+            raise KeyError(number)
+        return self._members[index].period
+
+    def __iter__(self) -> Iterator[int]:
+        """Iterate over the point numbers."""
+        return (point.number for point in self._members)
+
+    def __len__(self) -> int:
+        """Return the number of points."""
+        return len(self._members)
+
+
 def _by_part(work: list[PointResult]) -> list[list[PointResult]]:
     """Split the points into their phases, in one pass (phases are consecutive)."""
     phases: list[list[PointResult]] = []
@@ -225,7 +249,7 @@ def _compute_part(
     screen: bool,
 ) -> PartResult:
     """Compute one phase in place (limits, sigma signals) and return its summary."""
-    labels = {point.number: point.period for point in members}
+    labels = _PhaseLabels(members)
     baseline = [point for point in members if point.baseline and point.included]
     centre = centre_line(
         chart,
@@ -336,10 +360,11 @@ def _finish_points(work: list[PointResult], parts: list[PartResult], multiply: f
                     signals = work[number - 1].signals
                     if finding.kind not in signals:
                         signals.append(finding.kind)
+    centres = {part.part: _scale(part.centre, multiply) for part in parts}
     for point in work:
-        part = by_part[point.part]
-        point.centre = _scale(part.centre, multiply)
-        point.runs_signal = part.runs_signal
-        point.value = _scale(point.value, multiply)
-        point.lower = _scale(point.lower, multiply)
-        point.upper = _scale(point.upper, multiply)
+        point.centre = centres[point.part]
+        point.runs_signal = by_part[point.part].runs_signal
+        if multiply != 1.0:  # else keep the very same floats: a million fewer objects
+            point.value = _scale(point.value, multiply)
+            point.lower = _scale(point.lower, multiply)
+            point.upper = _scale(point.upper, multiply)

@@ -16,7 +16,6 @@ import csv
 import io
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from app.charts.models import ChartType, SeriesPoint
 from app.core.i18n import current_language, gettext_in
@@ -34,17 +33,6 @@ class SeriesFileError(ValueError):
         """Keep the list of problems."""
         super().__init__("; ".join(problems))
         self.problems = problems
-
-
-@dataclass(slots=True)
-class _Row:
-    """One data row as read, with its row number in the file."""
-
-    row: int
-    period: str
-    numerator: float | None
-    denominator: float | None
-    part: str | None
 
 
 def _delimiter(header_line: str) -> str:
@@ -72,15 +60,15 @@ def _shown(cell: str) -> str:
     return cell if len(cell) <= SHOWN_LENGTH else cell[: SHOWN_LENGTH - 1] + "…"
 
 
-def _period_key(periods: list[str]) -> dict[str, tuple[float, str]]:
-    """Return a sort key per period: numeric when all periods are numbers, else textual."""
+def _period_key(periods: list[str]) -> Callable[[int], tuple[float, str]]:
+    """Return the sort key of the period at an index: numeric when all are numbers, else text."""
     try:
-        keys = {period: (float(period), period) for period in periods}
+        numbers = [float(period) for period in periods]
     except ValueError:
-        return {period: (0.0, period) for period in periods}
-    if all(math.isfinite(number) for number, _ in keys.values()):
-        return keys
-    return {period: (0.0, period) for period in periods}  # "nan" and "inf" do not sort
+        numbers = []
+    if not numbers or not all(map(math.isfinite, numbers)):  # "nan" and "inf" do not sort
+        return lambda index: (0.0, periods[index])
+    return lambda index: (numbers[index], periods[index])
 
 
 def parse_series_csv(
@@ -107,7 +95,8 @@ def parse_series_rows(
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first_line))
     header: list[str] | None = None
     problems: list[str] = []
-    rows: list[_Row] = []
+    points: list[SeriesPoint] = []
+    rows: list[int] = []
     first_row_of: dict[str, int] = {}
     for row_number, cells in _numbered(reader, problems=problems, say=say):
         if not "".join(cells).strip():
@@ -123,7 +112,7 @@ def parse_series_rows(
                 )
             continue
         record = dict(zip(header, map(str.strip, cells), strict=False))
-        row = _check_row(
+        point = _check_row(
             record,
             row=row_number,
             chart=chart,
@@ -131,34 +120,26 @@ def parse_series_rows(
             problems=problems,
             say=say,
         )
-        if row is None:
+        if point is None:
             continue
-        if row.period in first_row_of:
+        if point.period in first_row_of:
             problems.append(
                 say(
                     "Row {row}: period {period} appears more than once (first in row {first}).",
-                    row=row.row,
-                    period=_shown(row.period),
-                    first=first_row_of[row.period],
+                    row=row_number,
+                    period=_shown(point.period),
+                    first=first_row_of[point.period],
                 )
             )
             continue
-        first_row_of[row.period] = row.row
-        rows.append(row)
+        first_row_of[point.period] = row_number
+        points.append(point)
+        rows.append(row_number)
     if problems:
         raise SeriesFileError(problems)
-    keys = _period_key([row.period for row in rows])
-    rows.sort(key=lambda row: keys[row.period])
-    points = [
-        SeriesPoint(
-            period=row.period,
-            numerator=row.numerator,
-            denominator=row.denominator,
-            part=row.part,
-        )
-        for row in rows
-    ]
-    return points, [row.row for row in rows]
+    del first_row_of
+    order = sorted(range(len(points)), key=_period_key([point.period for point in points]))
+    return [points[index] for index in order], [rows[index] for index in order]
 
 
 def _numbered(
@@ -190,8 +171,8 @@ def _check_row(
     decimal_comma: bool,
     problems: list[str],
     say: Callable[..., str],
-) -> _Row | None:
-    """Check one data row, adding its problems to the list; return it when it is usable."""
+) -> SeriesPoint | None:
+    """Check one data row, adding its problems to the list; return its point when usable."""
     found_before = len(problems)
     period = record.get("period", "")
     if not period:
@@ -250,8 +231,7 @@ def _check_row(
         )
     if len(problems) > found_before:
         return None
-    return _Row(
-        row=row,
+    return SeriesPoint(
         period=period,
         numerator=numerator,
         denominator=denominator,
