@@ -43,6 +43,7 @@ vendor:
 bench: setup
 	$(BIN)/python bench/durability.py
 	$(BIN)/python bench/engine.py --scale 70 --backend both
+	$(BIN)/python bench/chart_cli.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache hph.db hph.db-*

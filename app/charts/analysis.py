@@ -17,12 +17,14 @@ Conventions (MEASUREMENT.md §3, matching qicharts2 0.8):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from app.charts import findings as text
 from app.charts.ihi import analyse_ihi
 from app.charts.limits import (
     BaselinePoint,
+    Limits,
     average_moving_range,
     centre_line,
     control_limits,
@@ -43,6 +45,15 @@ from app.charts.runs import MIN_USEFUL_POINTS, ON_LINE, analyse_runs, side_of
 
 CHART_TYPES: tuple[ChartType, ...] = ("run", "p", "u", "c", "i")
 RULE_SETS: tuple[RuleSet, ...] = ("anhoej", "ihi")
+
+
+class ChartOverflowError(ValueError):
+    """The numbers of a chart exceed what a float holds; ``point`` is the 1-based culprit."""
+
+    def __init__(self, point: int) -> None:
+        """Keep the number of the point that makes the chart overflow."""
+        super().__init__(f"point {point}: the numbers are too large to compute a chart")
+        self.point = point
 
 
 def point_value(chart: str, point: SeriesPoint) -> float | None:
@@ -91,8 +102,8 @@ def compute_chart(
         raise ValueError(f"unknown rule set: {rules!r}")
     if freeze is not None and freeze < 1:
         raise ValueError("freeze must be at least 1")
-    if multiply <= 0:
-        raise ValueError("multiply must be positive")
+    if not (math.isfinite(multiply) and multiply > 0):
+        raise ValueError("multiply must be a positive finite number")
     excluded = set(exclude)
     parts = part_numbers(points, part_ends)
     # The results are filled in place phase by phase, in unscaled units, then scaled once.
@@ -109,10 +120,10 @@ def compute_chart(
     ]
     marked = set(astronomical)
     part_results = []
-    for part in sorted(set(parts)):
-        members = [point for point in work if point.part == part]
-        part_results.append(
-            _compute_part(
+    for members in _by_part(work):
+        part = members[0].part
+        try:
+            computed = _compute_part(
                 part,
                 members,
                 label=_phase_label(points, members),
@@ -121,8 +132,11 @@ def compute_chart(
                 astronomical=[point.number for point in members if point.number in marked],
                 screen=screen_moving_ranges,
             )
-        )
+        except OverflowError as error:  # math.fsum of huge values
+            raise ChartOverflowError(_largest(members)) from error
+        part_results.append(computed)
     _finish_points(work, part_results, multiply)
+    _check_finite(work, part_results)
     return ChartResult(
         chart=chart,
         rules=rules,
@@ -130,6 +144,62 @@ def compute_chart(
         points=work,
         parts=[_scaled_part(result, multiply) for result in part_results],
     )
+
+
+def _largest(members: list[PointResult]) -> int:
+    """Return the number of the point with the largest value, count or denominator."""
+    return max(
+        members,
+        key=lambda p: max(abs(p.value or 0.0), p.numerator or 0.0, p.denominator or 0.0),
+    ).number
+
+
+def _check_finite(work: list[PointResult], parts: list[PartResult]) -> None:
+    """Raise ChartOverflowError unless every value, centre line and limit is a finite number."""
+    isfinite = math.isfinite
+    for point in work:
+        for number in (point.value, point.centre, point.lower, point.upper):
+            if number is not None and not isfinite(number):
+                if point.value is None or isfinite(point.value):  # the centre overflowed
+                    raise ChartOverflowError(_largest([p for p in work if p.part == point.part]))
+                raise ChartOverflowError(point.number)
+    for part in parts:
+        if part.centre is not None and not isfinite(part.centre):
+            raise ChartOverflowError(_largest([p for p in work if p.part == part.part]))
+
+
+class _PhaseLabels(Mapping[int, str]):
+    """The period of each point of a phase by point number, without a dict of them all."""
+
+    def __init__(self, members: list[PointResult]) -> None:
+        """Keep the phase's points, whose numbers are consecutive."""
+        self._members = members
+        self._first = members[0].number
+
+    def __getitem__(self, number: int) -> str:
+        """Return the period of a point of the phase."""
+        index = number - self._first
+        if not 0 <= index < len(self._members):
+            raise KeyError(number)
+        return self._members[index].period
+
+    def __iter__(self) -> Iterator[int]:
+        """Iterate over the point numbers."""
+        return (point.number for point in self._members)
+
+    def __len__(self) -> int:
+        """Return the number of points."""
+        return len(self._members)
+
+
+def _by_part(work: list[PointResult]) -> list[list[PointResult]]:
+    """Split the points into their phases, in one pass (phases are consecutive)."""
+    phases: list[list[PointResult]] = []
+    for point in work:
+        if not phases or phases[-1][0].part != point.part:
+            phases.append([])
+        phases[-1].append(point)
+    return phases
 
 
 def _phase_label(points: Sequence[SeriesPoint], members: list[PointResult]) -> str | None:
@@ -179,7 +249,7 @@ def _compute_part(
     screen: bool,
 ) -> PartResult:
     """Compute one phase in place (limits, sigma signals) and return its summary."""
-    labels = {point.number: point.period for point in members}
+    labels = _PhaseLabels(members)
     baseline = [point for point in members if point.baseline and point.included]
     centre = centre_line(
         chart,
@@ -188,14 +258,14 @@ def _compute_part(
     amr = None
     if chart == "i":
         amr = average_moving_range([point.value for point in baseline], screen=screen)
+    known: dict[tuple[float | None, bool], Limits] = {}  # denominators repeat: work once each
     for point in members:
-        limits = control_limits(
-            chart,
-            centre=centre,
-            denominator=point.denominator,
-            has_value=point.value is not None,
-            amr=amr,
-        )
+        key = (point.denominator, point.value is not None)
+        limits = known.get(key)
+        if limits is None:
+            limits = known[key] = control_limits(
+                chart, centre=centre, denominator=key[0], has_value=key[1], amr=amr
+            )
         point.lower, point.upper = limits
         point.sigma_signal = not point.incomplete and outside_limits(point.value, limits)
 
@@ -290,10 +360,11 @@ def _finish_points(work: list[PointResult], parts: list[PartResult], multiply: f
                     signals = work[number - 1].signals
                     if finding.kind not in signals:
                         signals.append(finding.kind)
+    centres = {part.part: _scale(part.centre, multiply) for part in parts}
     for point in work:
-        part = by_part[point.part]
-        point.centre = _scale(part.centre, multiply)
-        point.runs_signal = part.runs_signal
-        point.value = _scale(point.value, multiply)
-        point.lower = _scale(point.lower, multiply)
-        point.upper = _scale(point.upper, multiply)
+        point.centre = centres[point.part]
+        point.runs_signal = by_part[point.part].runs_signal
+        if multiply != 1.0:  # else keep the very same floats: a million fewer objects
+            point.value = _scale(point.value, multiply)
+            point.lower = _scale(point.lower, multiply)
+            point.upper = _scale(point.upper, multiply)

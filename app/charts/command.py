@@ -1,13 +1,19 @@
 """The ``hph chart`` command: a run or SPC chart from a CSV file, as text, JSON or SVG.
 
 Registered in ``app/cli.py`` with ``app.command("chart")(chart)``. Bad input (a missing or
-unreadable file, a CSV with problems, bad point numbers) prints an error and exits with
-code 2; a CSV's problems are listed one per line under the error.
+unreadable file, a CSV with problems, bad point numbers or options, numbers too large to
+compute with) prints an error and exits with code 2, never a traceback; a CSV's problems
+are listed one per line under the error. The JSON is written one point per line as it is
+made (a million points are some 150 MB) and never holds NaN or Infinity.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import math
+from collections.abc import Callable, Iterator
+from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,9 +21,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.charts.analysis import compute_chart
+from app.charts.analysis import ChartOverflowError, compute_chart
 from app.charts.models import SPC_CHARTS, ChartResult
-from app.charts.series_csv import SeriesFileError, parse_series_csv
+from app.charts.series_csv import SeriesFileError, parse_series_rows
 from app.charts.spec import chart_name, chart_spec, render_svg
 from app.core.i18n import gettext_in, normalise_language
 
@@ -73,33 +79,73 @@ def chart_json(result: ChartResult) -> dict[str, Any]:
     """Return the command's JSON document: exactly the agreed point and phase fields."""
     return {
         "chart": result.chart,
-        "points": [
-            {
-                "period": point.period,
-                "numerator": _plain_number(point.numerator),
-                "denominator": _plain_number(point.denominator),
-                "value": point.value,
-                "centre": point.centre,
-                "lower": point.lower,
-                "upper": point.upper,
-                "sigma_signal": point.sigma_signal,
-                "part": point.part,
-            }
-            for point in result.points
-        ],
-        "parts": [
-            {
-                "part": part.part,
-                "n_useful": part.n_useful,
-                "longest_run": part.longest_run,
-                "longest_run_max": part.longest_run_max,
-                "crossings": part.crossings,
-                "crossings_min": part.crossings_min,
-                "runs_signal": part.runs_signal,
-            }
-            for part in result.parts
-        ],
+        "points": list(_point_objects(result)),
+        "parts": list(_part_objects(result)),
     }
+
+
+def _point_objects(result: ChartResult) -> Iterator[dict[str, Any]]:
+    """Yield the JSON object of every point."""
+    return (
+        {
+            "period": point.period,
+            "numerator": _plain_number(point.numerator),
+            "denominator": _plain_number(point.denominator),
+            "value": point.value,
+            "centre": point.centre,
+            "lower": point.lower,
+            "upper": point.upper,
+            "sigma_signal": point.sigma_signal,
+            "part": point.part,
+        }
+        for point in result.points
+    )
+
+
+def _part_objects(result: ChartResult) -> Iterator[dict[str, Any]]:
+    """Yield the JSON object of every phase."""
+    return (
+        {
+            "part": part.part,
+            "n_useful": part.n_useful,
+            "longest_run": part.longest_run,
+            "longest_run_max": part.longest_run_max,
+            "crossings": part.crossings,
+            "crossings_min": part.crossings_min,
+            "runs_signal": part.runs_signal,
+        }
+        for part in result.parts
+    )
+
+
+def json_lines(result: ChartResult) -> Iterator[str]:
+    """Yield ``chart_json`` as JSON text, one point or phase per line (strict: no NaN)."""
+    dump = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # one encoder for all
+    yield f'{{\n  "chart": {dump(result.chart)},\n  "points": '
+    yield from _json_array(map(dump, _point_objects(result)))
+    yield ',\n  "parts": '
+    yield from _json_array(map(dump, _part_objects(result)))
+    yield "\n}\n"
+
+
+def _json_array(items: Iterator[str]) -> Iterator[str]:
+    """Yield a JSON array of encoded items, one item per line."""
+    separator = "["
+    for item in items:
+        yield f"{separator}\n    {item}"
+        separator = ","
+    yield "[]" if separator == "[" else "\n  ]"
+
+
+def _write_json(result: ChartResult) -> None:
+    """Print the JSON document in batches of lines rather than as one huge string."""
+    batch: list[str] = []
+    for line in json_lines(result):
+        batch.append(line)
+        if len(batch) >= 10_000:
+            typer.echo("".join(batch), nl=False)
+            batch.clear()
+    typer.echo("".join(batch), nl=False)
 
 
 def _number_text(value: float | None) -> str:
@@ -158,6 +204,28 @@ def _count(value: int | None) -> str:
     return "–" if value is None else str(value)
 
 
+def _without_cyclic_gc(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command with the cyclic garbage collector paused (nothing it makes has cycles).
+
+    A million points are millions of objects that all live to the end; the collector's
+    repeated full scans of them cost a quarter of the command's time and free nothing.
+    """
+
+    @wraps(command)
+    def paused(*args: Any, **kwargs: Any) -> None:
+        """Call the command with the collector off, then restore it."""
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            command(*args, **kwargs)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return paused
+
+
+@_without_cyclic_gc
 def chart(
     csv_file: Annotated[
         Path, typer.Argument(help="CSV with columns period, numerator[, denominator, part].")
@@ -183,7 +251,7 @@ def chart(
     """Compute a run or SPC chart from a CSV file and show its signals."""
     lang = normalise_language(language)
     try:
-        points = parse_series_csv(_read_text(csv_file, lang), chart=chart, language=lang)
+        points, rows = parse_series_rows(_read_text(csv_file, lang), chart=chart, language=lang)
         count = len(points)
         excluded = (
             point_numbers(exclude, option="--exclude", count=count, language=lang)
@@ -195,8 +263,14 @@ def chart(
             if part is not None
             else []
         )
+        if not math.isfinite(multiply):
+            message = gettext_in(lang, "--multiply must be a finite number: {value}")
+            raise _BadInput(message.format(value=multiply))
         if multiply <= 0:
             raise _BadInput(gettext_in(lang, "--multiply must be above zero."))
+        if goal is not None and not math.isfinite(goal):
+            message = gettext_in(lang, "--goal must be a finite number: {value}")
+            raise _BadInput(message.format(value=goal))
         if freeze is not None:
             point_numbers(str(freeze), option="--freeze", count=count, language=lang)
     except SeriesFileError as error:
@@ -207,17 +281,24 @@ def chart(
     except _BadInput as error:
         typer.echo(gettext_in(lang, "Error: {message}").format(message=error), err=True)
         raise typer.Exit(BAD_INPUT) from error
-    result = compute_chart(
-        points,
-        chart=chart,
-        rules=rules,
-        freeze=freeze,
-        part_ends=ends,
-        exclude=excluded,
-        multiply=multiply,
-    )
+    try:
+        result = compute_chart(
+            points,
+            chart=chart,
+            rules=rules,
+            freeze=freeze,
+            part_ends=ends,
+            exclude=excluded,
+            multiply=multiply,
+        )
+    except ChartOverflowError as error:
+        message = gettext_in(
+            lang, "Row {row} (period {period}): the numbers are too large to compute a chart."
+        ).format(row=rows[error.point - 1], period=points[error.point - 1].period)
+        typer.echo(gettext_in(lang, "Error: {message}").format(message=message), err=True)
+        raise typer.Exit(BAD_INPUT) from error
     if json_output:
-        typer.echo(json.dumps(chart_json(result), ensure_ascii=False, indent=2))
+        _write_json(result)
     else:
         _print_summary(result, lang)
     if svg is not None:

@@ -67,15 +67,55 @@ def longest_run_limit(n_useful: int) -> int:
 
 @lru_cache(maxsize=1024)
 def crossings_limit(n_useful: int) -> int:
-    """Return the fewest crossings allowed: smallest k with P(Bin(n-1, 1/2) <= k) >= 0.05."""
+    """Return the fewest crossings allowed: smallest k with P(Bin(n-1, 1/2) <= k) >= 0.05.
+
+    This is qicharts2's ``qbinom(0.05, n - 1, 0.5)``, computed exactly in time linear in n:
+    the binomial coefficients are summed as integers bounded from below and above, shortened
+    to a fixed number of bits once they grow long; where the bounds cannot decide, again
+    with twice the bits (with as many bits as n, nothing is shortened and all is exact).
+    """
     trials = max(n_useful - 1, 0)
-    total = 2**trials
-    cumulative = 0
-    for k in range(trials + 1):
-        cumulative += math.comb(trials, k)
-        if 20 * cumulative >= total:  # exact: cumulative / total >= 1 / 20
+    precision = _PRECISION_BITS
+    while True:
+        found = _binomial_quantile_bounded(trials, precision)
+        if found is not None:
+            return found
+        precision *= 2
+
+
+_PRECISION_BITS = 96  # kept of each partial sum: far finer than any n needs in practice
+
+
+def _binomial_quantile_bounded(trials: int, precision: int) -> int | None:
+    """Return the 5 % quantile of Binomial(trials, 1/2), or None when too close to call.
+
+    Sums C(trials, j) for j = 0, 1, ... with the recurrence C(t, j) = C(t, j-1)(t-j+1)/j,
+    keeping a lower bound (rounded down) and an upper bound (rounded up) of each term and
+    sum, all scaled by 2**-shift; the quantile is the first k whose sum reaches 2**trials/20.
+    """
+    low_term = high_term = low_sum = high_sum = 1
+    shift = 0
+    k = 0
+    while True:
+        # sum * 2**shift >= 2**trials / 20  <=>  20 * sum >= 2**(trials - shift)
+        needed = trials - shift
+        if (20 * low_sum).bit_length() > needed:
             return k
-    return trials
+        if (20 * high_sum).bit_length() > needed:
+            return None
+        k += 1
+        factor = trials - k + 1
+        low_term = low_term * factor // k
+        high_term = -(-high_term * factor // k)
+        low_sum += low_term
+        high_sum += high_term
+        excess = high_sum.bit_length() - precision
+        if excess > 32:  # shorten every 32 bits or more, not at every term
+            low_term >>= excess
+            low_sum >>= excess
+            high_term = -(-high_term >> excess)
+            high_sum = -(-high_sum >> excess)
+            shift += excess
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 import typer
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
-from app.charts.command import chart
+from app.charts import compute_chart, parse_series_csv
+from app.charts.command import chart, chart_json
 
 app = typer.Typer()
 app.command("chart")(chart)
@@ -171,3 +172,100 @@ def test_unknown_chart_type_is_a_usage_error(weeks_csv: Path) -> None:
     """Typer rejects a chart type outside run, p, u, c, i with exit code 2."""
     result = runner.invoke(app, ["chart", str(weeks_csv), "--chart", "xbar"])
     assert result.exit_code == 2
+
+
+def strict_json(text: str) -> dict:
+    """Parse JSON as the standard says: NaN, Infinity and -Infinity are not JSON."""
+
+    def refuse(token: str) -> None:
+        raise ValueError(f"not JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    """Write a CSV file and return its path."""
+    path = tmp_path / "series.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def assert_one_error_line(result: Result, expected: str) -> None:
+    """Exit code 2, no output, no traceback and exactly the expected error line."""
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [expected]
+
+
+def test_json_is_strict_and_equals_the_json_document(weeks_csv: Path) -> None:
+    """The streamed JSON parses strictly and holds exactly chart_json's document."""
+    result = runner.invoke(app, ["chart", str(weeks_csv), "--chart", "p", "--json"])
+    assert result.exit_code == 0, result.output
+    points = parse_series_csv(WEEKS, chart="p")
+    assert strict_json(result.stdout) == chart_json(compute_chart(points, chart="p"))
+
+
+def test_json_of_an_empty_series_is_valid(tmp_path: Path) -> None:
+    """A header-only file gives empty lists, still valid JSON."""
+    result = runner.invoke(app, ["chart", str(write(tmp_path, "period,numerator\n")), "--json"])
+    assert result.exit_code == 0, result.output
+    assert strict_json(result.stdout) == {"chart": "run", "points": [], "parts": []}
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_multiply_must_be_finite(weeks_csv: Path, value: str) -> None:
+    """--multiply nan or inf is refused (it used to print NaN or Infinity as 'JSON')."""
+    result = runner.invoke(app, ["chart", str(weeks_csv), "--json", f"--multiply={value}"])
+    assert_one_error_line(result, f"Error: --multiply must be a finite number: {float(value)}")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_goal_must_be_finite(weeks_csv: Path, value: str) -> None:
+    """--goal nan or inf is refused before anything is drawn."""
+    result = runner.invoke(app, ["chart", str(weeks_csv), f"--goal={value}"])
+    assert_one_error_line(result, f"Error: --goal must be a finite number: {float(value)}")
+
+
+@pytest.mark.parametrize("chart_type", ["run", "c", "i"])
+def test_1e308_is_one_clear_line_naming_the_row(tmp_path: Path, chart_type: str) -> None:
+    """Huge values are refused with their row, not a traceback or inf in the output."""
+    path = write(tmp_path, "period,numerator\n1,1e308\n2,1e308\n3,5\n")
+    result = runner.invoke(app, ["chart", str(path), "--chart", chart_type, "--json"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().splitlines() == [
+        f"Error: problems in {path}:",
+        "  - Row 2: numerator is too large: 1e308 (at most 10^15).",
+        "  - Row 3: numerator is too large: 1e308 (at most 10^15).",
+    ]
+
+
+def test_overflow_in_the_maths_names_the_row(tmp_path: Path) -> None:
+    """A rate over a vanishing denominator overflows: its row and period are named."""
+    path = write(tmp_path, "period,numerator,denominator\nB,3,4\nA,1e15,1e-300\nC,2,4\n")
+    result = runner.invoke(app, ["chart", str(path), "--chart", "u", "--json"])
+    assert_one_error_line(
+        result, "Error: Row 3 (period A): the numbers are too large to compute a chart."
+    )
+
+
+def test_overflow_from_multiply_names_the_largest_row(tmp_path: Path) -> None:
+    """Values that overflow once multiplied: the row with the largest value is named."""
+    path = write(tmp_path, "period,numerator\n1,3\n2,1e15\n3,4\n")
+    result = runner.invoke(app, ["chart", str(path), "--chart", "i", "--multiply", "1e300"])
+    assert_one_error_line(
+        result, "Error: Row 3 (period 2): the numbers are too large to compute a chart."
+    )
+
+
+def test_a_cell_over_the_csv_field_limit_is_one_clear_line(tmp_path: Path) -> None:
+    """A 131,073-character cell gives its row, not a csv.Error traceback."""
+    path = write(tmp_path, "period,numerator\n1,2\n2," + "7" * 131_073 + "\n")
+    result = runner.invoke(app, ["chart", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().splitlines() == [
+        f"Error: problems in {path}:",
+        "  - Row 3: a cell is longer than 131072 characters.",
+    ]

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from app.charts import ChartResult, SeriesPoint, compute_chart
-from app.charts.analysis import part_numbers
+from app.charts.analysis import ChartOverflowError, part_numbers
 from app.charts.ihi import runs_count_limits, trends
 from app.charts.limits import average_moving_range, moving_ranges
 from app.charts.runs import analyse_runs, side_of
@@ -380,9 +380,41 @@ def test_all_equal_counts_lie_on_the_centre_line() -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"chart": "x"}, {"rules": "western"}, {"freeze": 0}, {"multiply": 0}],
+    [
+        {"chart": "x"},
+        {"rules": "western"},
+        {"freeze": 0},
+        {"multiply": 0},
+        {"multiply": math.nan},
+        {"multiply": math.inf},
+    ],
 )
 def test_invalid_options_raise_value_error(options: dict[str, object]) -> None:
     """Nonsense options are programming errors."""
     with pytest.raises(ValueError):
         compute_chart(series([1.0, 2]), **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("chart", "values", "multiply", "culprit"),
+    [
+        ("c", [1.0, 1e308, 1e308, 2.0], 1.0, 2),  # the mean's sum overflows
+        ("i", [1.0, 1.7e308, 3.0, 1.0], 1.0, 2),  # the limits overflow
+        ("run", [1.7e308, 1.6e308, 1.5e308, 2.0], 1.0, 1),  # median of the middle two overflows
+        ("c", [3.0, 4.0, 5.0, 2.0], 5e307, 2),  # 4 x 5e307 is the first value to overflow
+    ],
+)
+def test_overflow_raises_with_the_point_to_blame(
+    chart: str, values: list[float], multiply: float, culprit: int
+) -> None:
+    """No inf or nan ever comes out of compute_chart: it names the point instead."""
+    with pytest.raises(ChartOverflowError) as caught:
+        compute_chart(series(values), chart=chart, multiply=multiply)  # type: ignore[arg-type]
+    assert caught.value.point == culprit
+
+
+def test_huge_but_finite_charts_are_computed() -> None:
+    """Values up to 10^15, a million points' worth of sums, stay finite and exact enough."""
+    result = compute_chart(series([1e15, 1e15 - 2, 1e15 + 2] * 4), chart="i")
+    assert result.parts[0].centre == 1e15
+    assert all(math.isfinite(point.upper or 0.0) for point in result.points)

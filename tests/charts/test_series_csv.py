@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.charts import SeriesFileError, parse_series_csv
+from app.charts.series_csv import parse_series_rows
 
 
 def problems_of(text: str, *, chart: str = "run") -> list[str]:
@@ -146,3 +147,58 @@ def test_problems_can_be_asked_for_in_norwegian() -> None:
         parse_series_csv("period,numerator\n1,x\n", language="nb")
     (problem,) = caught.value.problems
     assert "2" in problem and "x" in problem
+
+
+@pytest.mark.parametrize("cell", ["1e308", "1.7976931348623157e308", "2e15", "1000000000000001"])
+def test_numbers_above_ten_to_the_fifteenth_are_refused_with_their_row(cell: str) -> None:
+    """Counts beyond what a float holds exactly (sums of them could overflow) are refused."""
+    assert problems_of(f"period,numerator\n1,4\n2,{cell}\n") == [
+        f"Row 3: numerator is too large: {cell} (at most 10^15)."
+    ]
+
+
+def test_ten_to_the_fifteenth_itself_is_accepted() -> None:
+    """The largest accepted count is 10^15."""
+    (point,) = parse_series_csv("period,numerator,denominator\n1,1000000000000000,1e15\n")
+    assert (point.numerator, point.denominator) == (1e15, 1e15)
+
+
+def test_a_cell_longer_than_the_csv_field_limit_is_a_problem_not_a_traceback() -> None:
+    """A cell over 131,072 characters names its row; the rows before it are still checked."""
+    text = "period,numerator\n1,x\n2,3\n3," + "9" * 131_073 + "\n4,5\n"
+    assert problems_of(text) == [
+        "Row 2: numerator is not a number: x.",
+        "Row 4: a cell is longer than 131072 characters.",
+    ]
+
+
+def test_a_long_bad_cell_is_quoted_cut_short() -> None:
+    """A problem line stays readable: at most 40 characters of the bad cell are quoted."""
+    (problem,) = problems_of("period,numerator\n1," + "x" * 100_000 + "\n")
+    assert problem == "Row 2: numerator is not a number: " + "x" * 39 + "…."
+
+
+def test_nan_and_inf_periods_sort_as_text() -> None:
+    """Periods that only float() reads as numbers (nan, inf) make the periods text."""
+    points = parse_series_csv("period,numerator\n2,1\nnan,2\n10,3\ninf,4\n1,5\n")
+    assert [point.period for point in points] == ["1", "10", "2", "inf", "nan"]
+
+
+def test_rows_come_back_with_their_row_numbers() -> None:
+    """parse_series_rows gives each point (in period order) its row in the file."""
+    points, rows = parse_series_rows("period,numerator\n\n2026-W02,1\n2026-W01,2\n")
+    assert [point.period for point in points] == ["2026-W01", "2026-W02"]
+    assert rows == [4, 3]
+
+
+def test_a_record_the_csv_reader_refuses_is_a_problem_with_its_row() -> None:
+    """A carriage return inside an unquoted field is named, not raised as csv.Error."""
+    (problem,) = problems_of("period,numerator\n1,2\n2,3\r4,5\n")
+    assert problem.startswith("Row 3: cannot be read as CSV: new-line character seen")
+
+
+def test_control_characters_in_a_bad_cell_are_shown_as_replacement_marks() -> None:
+    """A NUL byte in a cell does not reach the terminal."""
+    assert problems_of("period,numerator\n1,2\x00\n") == [
+        "Row 2: numerator is not a number: 2\ufffd."
+    ]
