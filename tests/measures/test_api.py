@@ -82,9 +82,12 @@ def test_coordinator_gets_suppressed_aggregates_and_never_the_patients(
 ) -> None:  # type: ignore[no-untyped-def]
     network, organisation, a, _ = teams
     coordinator = _client(client, db, role="coordinator", network=network)
-    point = _chart(coordinator, a).json()["points"][0]
+    weekly = _chart(coordinator, a)
+    assert weekly.status_code == 422 and "by month only" in weekly.json()["detail"]
+    month = {"period": "month", "start": "2026-03-01", "end": "2026-03-31"}
+    point = _chart(coordinator, a, **month).json()["points"][0]
     assert (point["numerator"], point["value"], point["suppressed"]) == (None, None, True)
-    whole = _chart(coordinator, organisation, level="organisation").json()["points"][0]
+    whole = _chart(coordinator, organisation, level="organisation", **month).json()["points"][0]
     assert (whole["numerator"], whole["denominator"], whole["suppressed"]) == (9, 16, False)
     items = coordinator.get(f"/api/v1/measures/hph-2-on-time/teams/{a.id}/periods/2026-W10/items")
     assert items.status_code == 403
@@ -97,7 +100,8 @@ def test_admin_and_team_member_reach_only_their_scope(
     _, organisation, a, b = teams
     admin = _client(client, db, role="admin", organisation=make_organisation(db))
     assert _chart(admin, a).status_code == 403  # another organisation's team
-    assert _chart(admin, organisation, level="organisation").status_code == 200  # core measure
+    by_month = _chart(admin, organisation, level="organisation", period="month")
+    assert by_month.status_code == 200  # a core measure, suppressed counts by month
     client.cookies.clear()
     member = _client(client, db, role="team", team=b)
     assert _chart(member, b).json()["points"][0]["numerator"] == 6
