@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
@@ -274,6 +275,7 @@ def read_comparison(
         "spec_json": spec_json,
         "message": None,
         "found": None,
+        "threshold": get_settings().suppression_threshold,
     }
     try:
         found = comparison(
