@@ -276,6 +276,8 @@ def read_comparison(
         "message": None,
         "found": None,
         "threshold": get_settings().suppression_threshold,
+        # suppressed counts come by month only: weeks only for those who see some patients
+        "weekly": bool(viewer.patient_team_ids),
     }
     try:
         found = comparison(
