@@ -48,6 +48,7 @@ from app.measures.aggregate import Level, count_query  # noqa: E402
 from app.measures.catalogue import ChecklistCount, MeasureDefinition, measures_in_use  # noqa: E402
 from app.measures.item_store import rebuild  # noqa: E402
 from app.measures.service import combined_window, unit_series  # noqa: E402
+from app.measures.suppression import suppressed_period  # noqa: E402
 from app.org.models import Team  # noqa: E402
 from app.org.scope import Grant, Viewer  # noqa: E402
 from app.pathways.models import PathwayEvent  # noqa: E402
@@ -124,7 +125,8 @@ def best_of(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def service_run(session: Session, viewer: Viewer, measures: list[MeasureDefinition]) -> int:
-    """Every team's weekly and monthly series of the measures, through the service."""
+    """Every team's series of the measures through the service, by month: the coordinator's
+    counts are suppressed, and suppressed counts are given by month only."""
     charts = 0
     for measure in measures:
         charts += len(
@@ -133,7 +135,7 @@ def service_run(session: Session, viewer: Viewer, measures: list[MeasureDefiniti
                 viewer=viewer,
                 measure_id=measure.id,
                 level=Level.team,
-                periods=measure.periods,
+                periods=[suppressed_period(measure.periods)],
                 start=TODAY - timedelta(days=548),
                 end=TODAY,
                 now=_now(),

@@ -1,9 +1,11 @@
 """Comparison of units: coordinators compare a core measure across teams, organisations or
 networks in small multiples, a table and a funnel plot of the latest whole quarter.
 
-The comparison shows core measures only (the ones compared across regions) and applies the
-measures service's suppression: a count from 1 to ``suppression_threshold - 1`` (or the
-complement of a proportion in that range) is shown as "<5", never as the number.
+The comparison shows core measures only (the ones compared across regions) and applies
+``app.measures.suppression`` to everyone who may not see a unit's patients: small cells and
+the cells they could be worked out from are hidden, by month only; a unit's total over the
+range (table) or the quarter (funnel) is shown only when every month in it is shown. A hidden
+total reads "<5" when it is itself small, "–" otherwise.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from app.core.config import get_settings
 from app.core.deps import Forbidden
 from app.core.i18n import _
 from app.measures.access import may_see_unit, suppresses_for, units_of
-from app.measures.aggregate import Level, count_items
+from app.measures.aggregate import Level, count_items, fold
 from app.measures.catalogue import MeasureDefinition
 from app.measures.chart_data import (
     MeasureChart,
@@ -29,7 +31,8 @@ from app.measures.chart_data import (
     combined_window,
 )
 from app.measures.periods import Window, period_end, periods_between
-from app.measures.service import catalogue_measure, fold, measure_info, unit_series
+from app.measures.service import catalogue_measure, measure_info, unit_series
+from app.measures.suppression import protected_counts, shown_total
 from app.org.scope import Viewer
 
 COMPARISON_LEVELS = (Level.team, Level.organisation, Level.network)
@@ -123,7 +126,13 @@ def comparison(
     windows, window = combined_window([period], start, end, now)
     rows = fold(count_items(session, measure, level=chosen, window=window), period)
     table = [
-        _table_row(c, rows.get(c.unit_id, {}).values(), hide[c.unit_id], measure) for c in charts
+        _table_row(
+            c,
+            rows.get(c.unit_id, {}).values(),
+            hide[c.unit_id] and not shown_total(p.suppressed for p in c.points),
+            measure,
+        )
+        for c in charts
     ]
     first, last, label = last_quarter(now.astimezone(get_settings().zone).date())
     found = Comparison(
@@ -139,15 +148,13 @@ def comparison(
     return found
 
 
-def _table_row(chart: MeasureChart, rows: Any, hide: bool, measure: MeasureDefinition) -> TableRow:
-    """Totals of one unit over the range, small counts hidden from those who may not see them."""
+def _table_row(
+    chart: MeasureChart, rows: Any, hidden: bool, measure: MeasureDefinition
+) -> TableRow:
+    """Totals of one unit over the range, hidden when a month in it is hidden (rule 3)."""
     numerator = sum(r.numerator for r in rows)
     denominator = sum(r.denominator for r in rows)
-    small = [numerator] if measure.type == "count" else [numerator, denominator]
-    if measure.type == "proportion":
-        small.append(denominator - numerator)
     threshold = get_settings().suppression_threshold
-    hidden = hide and any(0 < value < threshold for value in small)
     rate = ""
     if measure.type == "proportion" and denominator and not hidden:
         rate = f"{100 * numerator / denominator:.1f} %"
@@ -194,26 +201,29 @@ def _add_funnel(
     )
     units = units_of(session, level)
     visible = {u for u in hide if may_see_unit(viewer, units[u], level=level, core=True)}
+    hidden: dict[int, frozenset[date]] = {}
+    if any(hide[u] for u in visible):
+        hidden = protected_counts(
+            session, viewer=viewer, measure=measure, level=level, period="month", window=window
+        ).hidden
     totals: dict[int, list[float]] = {}
     for row in count_items(session, measure, level=level, window=window):
         if row.unit_id in visible:
             entry = totals.setdefault(row.unit_id, [0.0, 0.0])
             entry[0] += row.numerator
             entry[1] += row.denominator
-    all_y = sum(t[0] for t in totals.values())
-    all_n = sum(t[1] for t in totals.values())
-    if not all_n:
-        return
-    found.pooled = all_y / all_n
-    threshold = get_settings().suppression_threshold
+    shown_y = shown_n = 0.0
     for unit_id, (y, n) in sorted(totals.items()):
         if not n:
             continue
         name = units[unit_id].name
-        if hide[unit_id] and any(0 < v < threshold for v in (y, n, n - y)):
+        if hide[unit_id] and not shown_total(month in hidden.get(unit_id, ()) for month in months):
             found.funnel_hidden.append(name)
             continue
         found.funnel.append({"unit": name, "n": n, "rate": 100 * y / n})
+        shown_y, shown_n = shown_y + y, shown_n + n
+    # pooled over the units drawn only: a share of hidden counts could narrow them down
+    found.pooled = shown_y / shown_n if shown_n else None
 
 
 def funnel_curve(pooled: float, max_n: float) -> list[dict[str, float]]:

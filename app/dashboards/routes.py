@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
 from app.checklists.worklist import TEAM_COOKIE, chosen_team, remember_team, team_choices
+from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
@@ -295,6 +296,9 @@ def read_comparison(
         "spec_json": spec_json,
         "message": None,
         "found": None,
+        "threshold": get_settings().suppression_threshold,
+        # suppressed counts come by month only: weeks only for those who see some patients
+        "weekly": bool(viewer.patient_team_ids),
     }
     try:
         found = comparison(

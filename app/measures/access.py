@@ -7,9 +7,9 @@ Who sees what (DESIGN.md §1, HPH.md §5):
   team in it; and, for ``core`` measures (compared across regions), any coordinator or
   administrator;
 - counts are shown as they are only to a viewer who may see the patients of every team in
-  the unit (nurse or team member there); everyone else gets small counts suppressed: a
-  numerator, denominator or their difference from 1 to ``suppression_threshold - 1`` hides
-  the point (value None, ``suppressed``), and it leaves the chart as a gap;
+  the unit (nurse or team member there); everyone else gets them through ``suppression``
+  (small cells and the cells they could be worked out from are hidden: value None,
+  ``suppressed``, a gap in the chart);
 - the items behind a point: only team members of that team (``viewer.patient_team_ids``),
   and every patient shown is audited as a read.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.core.i18n import _
-from app.measures.aggregate import CountRow, Level
+from app.measures.aggregate import Level
 from app.org.models import LearningNetwork, Organisation, Role, Team
 from app.org.scope import Viewer
 
@@ -66,16 +66,3 @@ def may_see_unit(viewer: Viewer, unit: Unit, *, level: Level, core: bool) -> boo
 def suppresses_for(viewer: Viewer, unit: Unit) -> bool:
     """Whether small counts are hidden from this viewer for this unit."""
     return not (unit.team_ids and unit.team_ids <= viewer.patient_team_ids)
-
-
-def suppressed(row: CountRow | None, *, kind: str, threshold: int) -> bool:
-    """Whether a period's counts are small enough to identify people."""
-    if row is None:
-        return False
-    if kind == "count":
-        small = [row.numerator]
-    elif kind == "mean":
-        small = [row.denominator]
-    else:  # a proportion: the part not in the numerator could be worked out too
-        small = [row.numerator, row.denominator, row.denominator - row.numerator]
-    return any(0 < value < threshold for value in small)

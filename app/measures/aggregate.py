@@ -159,6 +159,26 @@ def count_items(
     ]
 
 
+def fold(rows: Sequence[CountRow], period: str) -> dict[int, dict[date, CountRow]]:
+    """Add up rows grouped by week and month into one period type, per unit."""
+    totals: dict[int, dict[date, list[float]]] = {}
+    for row in rows:
+        start = row.week if period == "week" else row.month
+        if start is None:
+            continue
+        entry = totals.setdefault(row.unit_id, {}).setdefault(start, [0.0, 0.0, 0])
+        entry[0] += row.numerator
+        entry[1] += row.denominator
+        entry[2] += row.pending
+    return {
+        unit: {
+            start: CountRow(unit, None, None, num, den, int(pend))
+            for start, (num, den, pend) in periods.items()
+        }
+        for unit, periods in totals.items()
+    }
+
+
 def _as_date(value: Any) -> date | None:
     """A grouped date as a date (SQLite may hand back text for computed dates)."""
     if value is None or type(value) is date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
@@ -21,11 +21,12 @@ from app.charts import (
 )
 from app.core.config import get_settings
 from app.core.i18n import _, current_language
-from app.measures.access import Unit, suppressed
+from app.measures.access import Unit
 from app.measures.aggregate import CountRow, Level
 from app.measures.catalogue import CHARTS_FOR_TYPE
 from app.measures.models import Annotation
 from app.measures.periods import Window, period_end, period_grid, period_label, periods_between
+from app.measures.suppression import small
 
 DEFAULT_SPAN = {"week": timedelta(weeks=52), "month": timedelta(days=730)}
 MAX_PERIODS = 260
@@ -192,18 +193,24 @@ def build_chart(
     window: Window,
     rows: dict[date, CountRow],
     hide_small: bool,
+    hidden: Collection[date] | None = None,
     notes: Sequence[Annotation] = (),
     chart: str | None = None,
     rules: RuleSet = "anhoej",
 ) -> MeasureChart:
-    """Turn counts per period into a computed chart, suppressing and flagging as needed."""
+    """Turn counts per period into a computed chart, suppressing and flagging as needed.
+
+    ``hidden``: the periods ``suppression.protect_periods`` hides (small cells and their
+    complements); without it, ``hide_small`` hides the small cells only (a team's own manual
+    measure, which adds up into nothing). Suppressed counts come without pending items.
+    """
     threshold = get_settings().suppression_threshold
     grid = period_grid(window.first_day, window.last_day, period)
     labels, marks = phase_labels(grid.starts, notes, period, window.last_day)
     today = window.today
     counts_only = info.type == "count"
     series: list[SeriesPoint] = []
-    hidden: list[bool] = []
+    hides: list[bool] = []
     pending: list[int | None] = []
     for start, name, last_day, label in zip(
         grid.starts, grid.labels, grid.ends, labels, strict=True
@@ -211,10 +218,15 @@ def build_chart(
         row = rows.get(start)
         if row is None:  # nothing due: a gap
             series.append(SeriesPoint(name, None, None, label, last_day >= today))
-            hidden.append(False)
-            pending.append(0)
+            hides.append(hidden is not None and start in hidden)
+            pending.append(None if hide_small else 0)
             continue
-        hide = hide_small and suppressed(row, kind=info.type, threshold=threshold)
+        if hidden is not None:
+            hide = start in hidden
+        else:
+            hide = hide_small and small(
+                row.numerator, row.denominator, kind=info.type, threshold=threshold
+            )
         waiting = row.pending
         series.append(
             SeriesPoint(
@@ -225,8 +237,8 @@ def build_chart(
                 incomplete=last_day >= today or waiting > 0,
             )
         )
-        hidden.append(hide)
-        pending.append(None if hide_small and 0 < waiting < threshold else waiting)
+        hides.append(hide)
+        pending.append(None if hide_small else waiting)
     chart_type: ChartType = chart or info.chart  # type: ignore[assignment]
     multiply = 100.0 if info.type == "proportion" else 1.0
     result = compute_chart(series, chart=chart_type, rules=rules, multiply=multiply)
@@ -248,7 +260,7 @@ def build_chart(
             incomplete=p.incomplete,
             suppressed=hide,
         )
-        for p, start, hide, waiting in zip(result.points, grid.starts, hidden, pending, strict=True)
+        for p, start, hide, waiting in zip(result.points, grid.starts, hides, pending, strict=True)
     ]
     return MeasureChart(
         measure=info,

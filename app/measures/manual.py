@@ -1,7 +1,10 @@
 """Manual measures: a team's own counts per period, entered by form or CSV, charted as usual.
 
-Reading needs the team among the viewer's teams (``aggregate_team_ids``; coordinators get
-small counts suppressed, as for every measure); writing needs the team role on that team.
+Reading needs the team among the viewer's teams (``aggregate_team_ids``); anyone who does
+not work with the team's patients (coordinators, administrators) gets its values through
+``suppression`` like every measure: a manual measure adds up into nothing (no level above
+the team, no totals), so hiding the small cells is enough. Writing needs the team role on
+that team.
 Values come one period at a time here, or as a CSV file (``manual_csv``). Saving a period
 that already has a value updates it.
 """
@@ -17,6 +20,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.charts import RuleSet
+from app.core.config import get_settings
 from app.core.deps import Forbidden
 from app.core.i18n import _
 from app.measures.access import Unit, suppresses_for, units_of
@@ -34,6 +38,7 @@ from app.measures.chart_data import (
 from app.measures.models import MEASURE_KINDS, ManualMeasure, ManualMeasureValue, PeriodType
 from app.measures.periods import parse_period, period_label
 from app.measures.service import MANUAL_PREFIX, MeasureNotFound
+from app.measures.suppression import small
 from app.org.models import Role
 from app.org.scope import Viewer
 
@@ -213,6 +218,41 @@ def list_values(session: Session, *, viewer: Viewer, measure_id: int) -> list[Ma
             .order_by(col(ManualMeasureValue.period_start))
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class ShownValue:
+    """One period's value as a viewer may see it (None and ``suppressed`` when small)."""
+
+    period: str
+    period_start: date
+    numerator: float | None
+    denominator: float | None
+    suppressed: bool
+
+
+def shown_values(session: Session, *, viewer: Viewer, measure_id: int) -> list[ShownValue]:
+    """A manual measure's values, oldest first, small ones hidden from those outside the team."""
+    measure = get_manual_measure(session, viewer=viewer, measure_id=measure_id)
+    team = Unit(measure.team_id, "", frozenset({measure.team_id}))
+    hide = suppresses_for(viewer, team)
+    threshold = get_settings().suppression_threshold
+    shown = []
+    for value in list_values(session, viewer=viewer, measure_id=measure_id):
+        denominator = value.denominator if value.denominator is not None else 1.0
+        hidden = hide and small(
+            value.numerator, denominator, kind=measure.kind, threshold=threshold
+        )
+        shown.append(
+            ShownValue(
+                period=value_label(value, measure),
+                period_start=value.period_start,
+                numerator=None if hidden else value.numerator,
+                denominator=None if hidden else value.denominator,
+                suppressed=hidden,
+            )
+        )
+    return shown
 
 
 def value_problems(

@@ -44,11 +44,14 @@ class ManualValueIn(BaseModel):
     denominator: float | None = None
 
 
-class ManualValueOut(ManualValueIn):
-    """One period's stored numbers."""
+class ManualValueOut(BaseModel):
+    """One period's numbers; hidden (None, ``suppressed``) when small, outside the team."""
 
     period: str
     period_start: date
+    numerator: float | None
+    denominator: float | None = None
+    suppressed: bool = False
 
 
 class UploadOut(BaseModel):
@@ -144,10 +147,9 @@ def delete_manual_measure(measure_id: int, session: SessionDep, viewer: CurrentV
 def read_manual_values(
     measure_id: int, session: SessionDep, viewer: CurrentViewer
 ) -> list[ManualValueOut]:
-    """List a manual measure's values, oldest period first."""
-    measure = manual.get_manual_measure(session, viewer=viewer, measure_id=measure_id)
-    values = manual.list_values(session, viewer=viewer, measure_id=measure_id)
-    return [_value_out(v, measure.period_type) for v in values]
+    """List a manual measure's values, oldest first (small ones hidden outside the team)."""
+    values = manual.shown_values(session, viewer=viewer, measure_id=measure_id)
+    return [ManualValueOut(**value.__dict__) for value in values]
 
 
 @router.put(

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.charts import chart_spec, render_svg
+from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, Forbidden, SessionDep
 from app.core.i18n import _, current_language
@@ -112,7 +113,10 @@ def _values_context(
     context: dict[str, Any] = {
         "measure": measure,
         "team": session.get(Team, measure.team_id),
-        "values": [(manual.value_label(v, measure), v) for v in reversed(values)],
+        "values": list(
+            reversed(manual.shown_values(session, viewer=viewer, measure_id=int(measure.id or 0)))
+        ),
+        "threshold": get_settings().suppression_threshold,
         "chart": chart,
         "may_write": measure.team_id in manual.team_role_ids(viewer),
         "form": ValueForm(),

@@ -18,8 +18,8 @@ from app.checklists.models import InstanceStatus
 from app.core.db import utcnow
 from app.core.deps import Forbidden
 from app.core.i18n import _, current_language
-from app.measures.access import may_see_unit, suppresses_for, units_of
-from app.measures.aggregate import CountRow, Level, count_items, item_rows
+from app.measures.access import Unit, may_see_unit, suppresses_for, units_of
+from app.measures.aggregate import Level, count_items, fold, item_rows
 from app.measures.catalogue import MeasureDefinition, measures_in_use
 from app.measures.chart_data import (
     MeasureChart,
@@ -33,6 +33,7 @@ from app.measures.chart_data import (
 from app.measures.item_labels import item_status, item_what
 from app.measures.models import Annotation
 from app.measures.periods import Window, period_end, period_label
+from app.measures.suppression import protected_counts, refused_period, suppressed_period
 from app.org.scope import Viewer
 
 MANUAL_PREFIX = "manual:"
@@ -142,6 +143,12 @@ def unit_series(
         raise Forbidden(_("You do not have access to this unit's measures."))
     if not visible:
         return []
+    hide = {unit.id: suppresses_for(viewer, unit) for unit in visible}
+    if any(hide.values()):
+        return _protected_series(
+            session, viewer=viewer, measure=measure, level=level, windows=windows,
+            visible=visible, hide=hide, chart=chart, rules=rules,
+        )  # fmt: skip
     team_ids = sorted(frozenset().union(*(unit.team_ids for unit in visible)))
     rows = count_items(
         session,
@@ -175,7 +182,7 @@ def unit_series(
                     period=period,
                     window=period_window,
                     rows=by_unit.get(unit.id, {}),
-                    hide_small=suppresses_for(viewer, unit),
+                    hide_small=False,
                     notes=notes.get(unit.id, []),
                     chart=chart,
                     rules=rules,
@@ -184,24 +191,51 @@ def unit_series(
     return charts
 
 
-def fold(rows: Sequence[CountRow], period: str) -> dict[int, dict[date, CountRow]]:
-    """Add up rows grouped by week and month into one period type, per unit."""
-    totals: dict[int, dict[date, list[float]]] = {}
-    for row in rows:
-        start = row.week if period == "week" else row.month
-        if start is None:
-            continue
-        entry = totals.setdefault(row.unit_id, {}).setdefault(start, [0.0, 0.0, 0])
-        entry[0] += row.numerator
-        entry[1] += row.denominator
-        entry[2] += row.pending
-    return {
-        unit: {
-            start: CountRow(unit, None, None, num, den, int(pend))
-            for start, (num, den, pend) in periods.items()
-        }
-        for unit, periods in totals.items()
-    }
+def _protected_series(
+    session: Session,
+    *,
+    viewer: Viewer,
+    measure: MeasureDefinition,
+    level: Level,
+    windows: dict[str, Window],
+    visible: Sequence[Unit],
+    hide: dict[int, bool],
+    chart: str | None,
+    rules: RuleSet,
+) -> list[MeasureChart]:
+    """Charts for a viewer who gets some units suppressed (``suppression``: by month only)."""
+    for period in windows:
+        refusal = refused_period(period, measure.periods)
+        if refusal:
+            raise MeasureRequestError(refusal)
+    notes: dict[int, list[Annotation]] = {}
+    if level == Level.team:
+        last = max(w.last_day for w in windows.values())
+        notes = team_annotations(
+            session, team_ids=[u.id for u in visible], measure_key=measure.id, last=last
+        )
+    charts = []
+    for period, window in windows.items():
+        found = protected_counts(
+            session, viewer=viewer, measure=measure, level=level, period=period, window=window
+        )
+        for unit in visible:
+            charts.append(
+                build_chart(
+                    info=measure_info(measure),
+                    level=level,
+                    unit=unit,
+                    period=period,
+                    window=window,
+                    rows=found.rows.get(unit.id, {}),
+                    hide_small=hide[unit.id],
+                    hidden=found.hidden.get(unit.id, frozenset()) if hide[unit.id] else None,
+                    notes=notes.get(unit.id, []),
+                    chart=chart,
+                    rules=rules,
+                )
+            )
+    return charts
 
 
 def measure_series(
@@ -220,12 +254,17 @@ def measure_series(
 ) -> MeasureChart:
     """The chart of one measure for one unit and period type (None: the measure's default)."""
     level = Level(level)
-    if period is None:
-        period = describe_measure(session, viewer=viewer, measure_id=measure_id).default_period
     if level == Level.all:
         unit_id = 0
-    if level != Level.all and unit_id not in units_of(session, level):
+    units = units_of(session, level)
+    if level != Level.all and unit_id not in units:
         raise MeasureNotFound(_("There is no such team, organisation or network."))
+    if period is None:
+        info = describe_measure(session, viewer=viewer, measure_id=measure_id)
+        period = info.default_period
+        unit = units.get(unit_id)
+        if not info.manual and unit is not None and suppresses_for(viewer, unit):
+            period = suppressed_period(info.periods)
     charts = unit_series(
         session,
         viewer=viewer,

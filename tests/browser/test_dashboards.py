@@ -126,7 +126,10 @@ def test_comparison_shows_no_patient_and_no_small_count(page, live_server: str) 
     seconds = timed_goto(
         page, f"{live_server}/comparison?measure=hph-2-on-time&level=team", "comparison"
     )
-    assert page.locator(".vega-chart[data-drawn=true] svg").count() >= 2
+    # small multiples; the funnel only when a unit's every month of the quarter is shown,
+    # which the small demo seldom has (suppression: totals only of shown months)
+    assert page.locator(".vega-chart[data-drawn=true] svg").count() >= 1
+    assert page.locator("details.dash-rule summary").count() == 1
     cells = page.locator("table.data td.num").all_inner_texts()
     for cell in cells:
         number = re.fullmatch(r"\d+", cell.strip())

@@ -59,7 +59,6 @@ def test_serve_leaves_forwarded_headers_to_the_trusted_proxies_setting(
     import uvicorn
 
     from app.core import migrate
-
     from app.core.config import get_settings
     from app.core.db import get_engine
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -82,9 +83,12 @@ def test_coordinator_gets_suppressed_aggregates_and_never_the_patients(
 ) -> None:  # type: ignore[no-untyped-def]
     network, organisation, a, _ = teams
     coordinator = _client(client, db, role="coordinator", network=network)
-    point = _chart(coordinator, a).json()["points"][0]
+    weekly = _chart(coordinator, a)
+    assert weekly.status_code == 422 and "by month only" in weekly.json()["detail"]
+    month = {"period": "month", "start": "2026-03-01", "end": "2026-03-31"}
+    point = _chart(coordinator, a, **month).json()["points"][0]
     assert (point["numerator"], point["value"], point["suppressed"]) == (None, None, True)
-    whole = _chart(coordinator, organisation, level="organisation").json()["points"][0]
+    whole = _chart(coordinator, organisation, level="organisation", **month).json()["points"][0]
     assert (whole["numerator"], whole["denominator"], whole["suppressed"]) == (9, 16, False)
     items = coordinator.get(f"/api/v1/measures/hph-2-on-time/teams/{a.id}/periods/2026-W10/items")
     assert items.status_code == 403
@@ -97,7 +101,8 @@ def test_admin_and_team_member_reach_only_their_scope(
     _, organisation, a, b = teams
     admin = _client(client, db, role="admin", organisation=make_organisation(db))
     assert _chart(admin, a).status_code == 403  # another organisation's team
-    assert _chart(admin, organisation, level="organisation").status_code == 200  # core measure
+    by_month = _chart(admin, organisation, level="organisation", period="month")
+    assert by_month.status_code == 200  # a core measure, suppressed counts by month
     client.cookies.clear()
     member = _client(client, db, role="team", team=b)
     assert _chart(member, b).json()["points"][0]["numerator"] == 6
@@ -166,6 +171,38 @@ def test_manual_measures_and_values_through_the_api(client: TestClient, db: Sess
     assert gone.status_code == 404 and gone.json()["detail"] == "There is no value for 2026-W10."
     assert member.delete(base).status_code == 204
     assert member.get(base).status_code == 404
+
+
+def test_manual_values_are_suppressed_for_coordinators_and_admins_but_not_the_team(
+    client: TestClient, db: Session, teams
+) -> None:  # type: ignore[no-untyped-def]
+    network, _, a, _ = teams
+    member = _client(client, db, role="team", team=a)
+    created = member.post(
+        f"/api/v1/teams/{a.id}/manual-measures", json={"key": "falls", "title": "Falls assessed"}
+    )
+    base = f"/api/v1/manual-measures/{created.json()['id']}"
+    csv_text = b"period,numerator,denominator\n2026-W10,2,3\n2026-W11,1,4\n2026-W12,10,20\n"
+    assert member.post(f"{base}/values.csv", files={"file": ("v.csv", csv_text)}).status_code == 200
+    counts = [
+        (v["numerator"], v["denominator"], v.get("suppressed", False))
+        for v in member.get(f"{base}/values").json()
+    ]
+    assert counts == [(2, 3, False), (1, 4, False), (10, 20, False)]
+    assert '<td class="num">2</td>' in member.get(f"/manual-measures/{created.json()['id']}").text
+    for role, scope in (("coordinator", {"network": network}), ("admin", {"team": a})):
+        client.cookies.clear()
+        outsider = _client(client, db, role=role, **scope)
+        values = outsider.get(f"{base}/values").json()
+        assert [(v["numerator"], v["denominator"], v.get("suppressed", False)) for v in values] == [
+            (None, None, True),
+            (None, None, True),
+            (10, 20, False),
+        ]
+        page = outsider.get(f"/manual-measures/{created.json()['id']}").text
+        cells = re.findall(r'<td class="num">([^<]*)</td>', page)
+        assert "2" not in cells and "3" not in cells and "4" not in cells and "1" not in cells
+        assert "&lt;5" in page and "10" in cells
 
 
 def test_annotations_through_the_api(client: TestClient, db: Session, teams) -> None:  # type: ignore[no-untyped-def]
