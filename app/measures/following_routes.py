@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
-from app.core.deps import CurrentViewer, Forbidden, SessionDep
+from app.core.deps import CurrentViewer, Forbidden, PostedForm, SessionDep
 from app.core.i18n import _
 from app.core.templating import render
 from app.measures.following import (
@@ -58,8 +58,8 @@ def read_measure_settings_page(
 
 
 @router.post("/teams/{team_id}/measures/settings")
-async def update_measure_settings_page(
-    request: Request, team_id: int, session: SessionDep, viewer: CurrentViewer
+def update_measure_settings_page(
+    request: Request, team_id: int, session: SessionDep, viewer: CurrentViewer, form: PostedForm
 ) -> Response:
     """Save the followed measures and goal lines, or show the form again with what to fix."""
     team = _team(session, viewer, team_id)
@@ -67,7 +67,6 @@ async def update_measure_settings_page(
         raise Forbidden(
             _("Only the team's improvement team and its administrators may change its measures.")
         )
-    form = await request.form()
     followed = [str(value) for value in form.getlist("follow")]
     typed = {str(k): str(v) for k, v in form.items() if str(k).startswith("goal-")}
     body, errors = MeasureSettingsIn.from_form(followed, typed)
