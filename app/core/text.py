@@ -12,9 +12,10 @@ its own length limit with ``Field(max_length=...)``, so pages and API share one 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
 from app.core.i18n import _
@@ -57,3 +58,28 @@ def _multi_line(value: str) -> str:
 
 OneLineText = Annotated[str, AfterValidator(_one_line)]
 MultiLineText = Annotated[str, AfterValidator(_multi_line)]
+
+
+def text_problem(error: Mapping[str, Any]) -> str | None:
+    """A pydantic error on a text field as one sentence in the user's language (else None)."""
+    kind, context = error.get("type"), error.get("ctx") or {}
+    if kind == TEXT_ERROR:
+        return str(error.get("msg", ""))
+    if kind in ("string_too_long", "too_long") and "max_length" in context:
+        given = error.get("input")
+        length = len(given) if isinstance(given, str) else context.get("actual_length", "?")
+        return _("The text can be at most {limit} characters long (it is {length}).").format(
+            limit=context["max_length"], length=length
+        )
+    if kind in ("string_too_short", "too_short") and "min_length" in context:
+        return _("Write at least {limit} characters.").format(limit=context["min_length"])
+    return None
+
+
+def field_messages(exc: ValidationError, *, fallback: str | None = None) -> dict[str, str]:
+    """One message per field of a refused form: the text rules' sentences, else the fallback."""
+    messages: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "form"
+        messages.setdefault(field, text_problem(error) or fallback or error["msg"])
+    return messages
