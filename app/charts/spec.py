@@ -3,9 +3,9 @@
 The spec is a plain dict: the browser draws it with vega-embed, the server turns it into SVG
 or PNG with ``render_svg`` and ``render_png``, the one way into vl-convert: it strips every
 character vl-convert cannot take (a C0 control character, U+FFFE or U+FFFF aborts the whole
-process), so no stored text ever reaches it raw. Signal points differ from the others in colour and in shape (so the
-chart reads in greyscale too); incomplete periods are hollow; the centre line of a phase
-with a runs signal is red and dashed, as in qicharts2.
+process), so no stored text ever reaches it raw. Signal points differ from the others in
+colour and in shape (so the chart reads in greyscale too); incomplete periods are hollow; the
+centre line of a phase with a runs signal is red and dashed, as in qicharts2.
 """
 
 from __future__ import annotations

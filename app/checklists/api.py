@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, Field
 
+from app.checklists.forms import IdempotencyKey, NotApplicableReason
 from app.checklists.service import (
     ChecklistView,
     complete_checklist,
@@ -70,7 +71,7 @@ class AnswerSave(BaseModel):
 
     value: Any = Field(description="yes/no/not_relevant, an option id, a list, a number, a date")
     version: int = Field(ge=0)
-    idempotency_key: str | None = Field(default=None, max_length=80)
+    idempotency_key: IdempotencyKey | None = None
 
 
 class Completion(BaseModel):
@@ -79,10 +80,8 @@ class Completion(BaseModel):
     performed_at: AwareDatetime | None = None
 
 
-class NotApplicable(BaseModel):
+class NotApplicable(NotApplicableReason):
     """Why the whole checklist does not apply."""
-
-    reason: str = Field(min_length=1, max_length=500)
 
 
 class WorkItemPublic(BaseModel):

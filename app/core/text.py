@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
 from app.core.i18n import _
@@ -83,3 +83,25 @@ def field_messages(exc: ValidationError, *, fallback: str | None = None) -> dict
         field = str(error["loc"][0]) if error["loc"] else "form"
         messages.setdefault(field, text_problem(error) or fallback or error["msg"])
     return messages
+
+
+def text_problems(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, str]:
+    """Check typed values against a form model: field → message (empty when all is well)."""
+    try:
+        model.model_validate(values)
+    except ValidationError as exc:
+        return field_messages(exc, fallback=_("Check this field."))
+    return {}
+
+
+def named_problems(problems: Mapping[str, str], labels: Mapping[str, str]) -> dict[str, str]:
+    """The problems, each message starting with the name of its field as the page shows it."""
+    return {
+        field: _("{field}: {problem}").format(field=labels.get(field, field), problem=message)
+        for field, message in problems.items()
+    }
+
+
+def named_problem(problems: Mapping[str, str], labels: Mapping[str, str]) -> str | None:
+    """The first problem as one sentence naming its field (for a form with one message)."""
+    return next(iter(named_problems(problems, labels).values()), None)

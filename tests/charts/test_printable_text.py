@@ -78,7 +78,10 @@ def test_printable_spec_strips_every_string_and_key_but_keeps_line_breaks() -> N
     """Only the forbidden characters go; numbers, booleans and tabs/line breaks stay."""
     from app.charts.spec import printable_spec
 
-    spec = {"title": f"a{FORBIDDEN}b\tc\nd", f"k{FORBIDDEN}": [1, 2.5, True, None, (f"x{FORBIDDEN}",)]}
+    spec = {
+        "title": f"a{FORBIDDEN}b\tc\nd",
+        f"k{FORBIDDEN}": [1, 2.5, True, None, (f"x{FORBIDDEN}",)],
+    }
     assert printable_spec(spec) == {"title": "ab\tc\nd", "k": [1, 2.5, True, None, ["x"]]}
 
 
