@@ -71,7 +71,7 @@ class AnswerSave(BaseModel):
 
     value: Any = Field(description="yes/no/not_relevant, an option id, a list, a number, a date")
     version: int = Field(ge=0)
-    idempotency_key: IdempotencyKey | None = None
+    idempotency_key: IdempotencyKey = None
 
 
 class Completion(BaseModel):

@@ -12,7 +12,7 @@ from app.checklists.catalogue import ChecklistItem
 from app.core.i18n import _, current_language
 from app.core.text import MultiLineText, OneLineText
 
-IdempotencyKey = Annotated[OneLineText, Field(max_length=80)]
+IdempotencyKey = Annotated[OneLineText | None, Field(max_length=80)]
 
 
 class NotApplicableReason(BaseModel):
@@ -24,7 +24,7 @@ class NotApplicableReason(BaseModel):
 class AnswerKey(BaseModel):
     """The key that makes a retried save of an answer safe."""
 
-    idempotency_key: IdempotencyKey | None = None
+    idempotency_key: IdempotencyKey = None
 
 
 def posted_value(item: ChecklistItem, form: FormData) -> Any:

@@ -30,7 +30,7 @@ from app.pathways.events import (
 )
 from app.pathways.forms import CancelReason, ErasureConfirmation, EventNote, PatientText
 from app.pathways.models import EventKind
-from app.pathways.privacy import erase_patient
+from app.pathways.privacy import erase_patient, may_erase
 from app.pathways.service import (
     PatientRejected,
     get_patient,
@@ -190,6 +190,7 @@ def _patient_page(
         "event_error": None,
         "event_form": {},
         "cancel_form": {},
+        "can_erase": may_erase(viewer, patient),
         "confirm_label": "",
     }
     context.update(extra)
