@@ -212,7 +212,7 @@ PAGE_FIELDS = [
 ]
 
 
-def _ids(db: Session, owned: Owned) -> dict[str, Any]:
+def ids_of(db: Session, owned: Owned) -> dict[str, Any]:
     """Team A's ids, and a checklist of its pathway with a text item shown from the start."""
     instance = db.exec(
         select(ChecklistInstance)
@@ -255,7 +255,7 @@ def test_api_refuses_control_characters_and_over_long_text_in_every_field(
 ) -> None:
     """422 with a sentence naming the field: never a 500, never 'a number is out of range'."""
     _member(client, world)
-    ids = _ids(db, world.owners["A"])
+    ids = ids_of(db, world.owners["A"])
     wrong = []
     for field in API_FIELDS:
         for value in _hostile_values(field.limit):
@@ -274,7 +274,7 @@ def test_pages_refuse_them_with_422_and_keep_what_was_typed(
 ) -> None:
     """The form comes back with status 422, a message and the typed text still in its field."""
     _member(client, world)
-    ids = _ids(db, world.owners["A"])
+    ids = ids_of(db, world.owners["A"])
     wrong = []
     for field in PAGE_FIELDS:
         for value in _hostile_values(field.limit):
