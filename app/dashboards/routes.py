@@ -212,7 +212,13 @@ def create_dashboard_annotation(
     context = _dashboard_context(
         request, session, viewer, team, period=period, start=None, end=None, errors=errors
     )
-    context["form"] = {"happened_on": happened_on, "title": title, "description": description}
+    context["form"] = {
+        "happened_on": happened_on,
+        "title": title,
+        "description": description,
+        "measure_key": measure_key,
+        "starts_phase": bool(starts_phase),
+    }
     return render(request, "dashboards/team.html", context, status_code=422)
 
 
