@@ -7,6 +7,10 @@ its own length limit with ``Field(max_length=...)``, so pages and API share one 
 
     title: Annotated[OneLineText, Field(max_length=200)]
     note: Annotated[MultiLineText, Field(max_length=4000)]
+
+A page checks what was typed against the same model as the API (``text_problems``) and shows
+the messages with the typed text still in the form; ``printable`` is the renderers' own guard
+(``app.charts.spec.render_svg``), so text stored before these rules can never reach them raw.
 """
 
 from __future__ import annotations
