@@ -22,6 +22,7 @@ from app.core.hardening import CSRFProtection, security_headers
 from app.core.heap import settle_heap
 from app.core.i18n import _, set_language
 from app.core.templating import render
+from app.core.text import text_problem
 
 logger = logging.getLogger("hph")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -38,7 +39,8 @@ def _validation_message(exc: RequestValidationError) -> str:
         return _("The request is not valid.")
     first = errors[0]
     field = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query"))
-    return _("'{field}' is not valid: {problem}").format(field=field, problem=first.get("msg", ""))
+    problem = text_problem(first) or first.get("msg", "")
+    return _("'{field}' is not valid: {problem}").format(field=field, problem=problem)
 
 
 def domain_errors() -> dict[type[Exception], int]:

@@ -19,7 +19,7 @@ from app.charts.models import (
 )
 from app.charts.runs import MIN_USEFUL_POINTS, crossings_limit, longest_run_limit
 from app.charts.series_csv import SeriesFileError, parse_series_csv
-from app.charts.spec import chart_spec, render_svg
+from app.charts.spec import chart_spec, render_png, render_svg
 
 __all__ = [
     "MIN_USEFUL_POINTS",
@@ -39,5 +39,6 @@ __all__ = [
     "longest_run_limit",
     "parse_series_csv",
     "point_value",
+    "render_png",
     "render_svg",
 ]

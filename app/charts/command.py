@@ -26,6 +26,7 @@ from app.charts.models import SPC_CHARTS, ChartResult
 from app.charts.series_csv import SeriesFileError, parse_series_rows
 from app.charts.spec import chart_name, chart_spec, render_svg
 from app.core.i18n import gettext_in, normalise_language
+from app.core.text import has_forbidden_characters
 
 BAD_INPUT = 2
 
@@ -250,6 +251,10 @@ def chart(
 ) -> None:
     """Compute a run or SPC chart from a CSV file and show its signals."""
     lang = normalise_language(language)
+    if title is not None and has_forbidden_characters(title, multiline=False):
+        refusal = gettext_in(lang, "--title cannot hold line breaks or control characters.")
+        typer.echo(gettext_in(lang, "Error: {message}").format(message=refusal), err=True)
+        raise typer.Exit(BAD_INPUT)
     try:
         points, rows = parse_series_rows(_read_text(csv_file, lang), chart=chart, language=lang)
         count = len(points)

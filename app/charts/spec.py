@@ -1,9 +1,11 @@
 """Vega-Lite chart specs from a computed chart, and SVG rendering through vl-convert.
 
 The spec is a plain dict: the browser draws it with vega-embed, the server turns it into SVG
-with ``render_svg``. Signal points differ from the others in colour and in shape (so the
-chart reads in greyscale too); incomplete periods are hollow; the centre line of a phase
-with a runs signal is red and dashed, as in qicharts2.
+or PNG with ``render_svg`` and ``render_png``, the one way into vl-convert: it strips every
+character vl-convert cannot take (a C0 control character, U+FFFE or U+FFFF aborts the whole
+process), so no stored text ever reaches it raw. Signal points differ from the others in
+colour and in shape (so the chart reads in greyscale too); incomplete periods are hollow; the
+centre line of a phase with a runs signal is red and dashed, as in qicharts2.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from app.charts.models import SPC_CHARTS, Annotation, ChartResult, PointResult
 from app.core.i18n import gettext_in
+from app.core.text import printable
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 LINE_COLOUR = "#4a6fa5"
@@ -235,8 +238,26 @@ def _annotation_layers(notes: list[tuple[str, str]], x: dict[str, Any]) -> list[
     ]
 
 
+def printable_spec(spec: Any) -> Any:
+    """The spec with every string (keys too) stripped of characters a renderer cannot take."""
+    if isinstance(spec, str):
+        return printable(spec)
+    if isinstance(spec, dict):
+        return {printable_spec(key): printable_spec(value) for key, value in spec.items()}
+    if isinstance(spec, list | tuple):
+        return [printable_spec(value) for value in spec]
+    return spec
+
+
 def render_svg(spec: dict[str, Any]) -> str:
     """Render a Vega-Lite spec to SVG text with vl-convert (bundled Vega, no browser)."""
     import vl_convert  # optional dependency, imported where it is needed
 
-    return vl_convert.vegalite_to_svg(spec)
+    return vl_convert.vegalite_to_svg(printable_spec(spec))
+
+
+def render_png(spec: dict[str, Any], *, scale: float = 2) -> bytes:
+    """Render a Vega-Lite spec to PNG with vl-convert."""
+    import vl_convert  # optional dependency, imported where it is needed
+
+    return bytes(vl_convert.vegalite_to_png(printable_spec(spec), scale=scale))

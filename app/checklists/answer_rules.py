@@ -17,10 +17,11 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from app.checklists.catalogue import LOCAL_TZ, ChecklistDefinition, ChecklistItem, ShowIf
+from app.checklists.items import TEXT_MAX_LENGTH as TEXT_MAX_LENGTH
 from app.core.i18n import _, current_language, ngettext
+from app.core.text import has_forbidden_characters
 
 NOT_RELEVANT = "not_relevant"
-TEXT_MAX_LENGTH = 4000
 EARLIEST_DATE = date(1900, 1, 1)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -169,13 +170,16 @@ def _date(item: ChecklistItem, value: Any, today: date | None) -> str | None:
 
 
 def _text(item: ChecklistItem, value: Any) -> str | None:
-    """Normalise a free text (line endings unified, outer spaces stripped) and check its length."""
+    """Normalise a free text (line endings unified, outer spaces stripped), check its characters
+    (no control characters) and its length (the item's ``max_length``)."""
     if not isinstance(value, str):
         raise _fail(item, _("'{label}' must be text."))
     text = value.replace("\r\n", "\n").strip()
-    if len(text) > TEXT_MAX_LENGTH:
+    if len(text) > item.text_limit:
         message = _("'{label}' can be at most {limit} characters long (it is {length}).")
-        raise _fail(item, message, limit=TEXT_MAX_LENGTH, length=len(text))
+        raise _fail(item, message, limit=item.text_limit, length=len(text))
+    if has_forbidden_characters(text):
+        raise _fail(item, _("Remove the control characters from '{label}'."))
     return text or None
 
 

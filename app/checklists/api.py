@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from app.audit.patient_data import PATIENT_DATA
+from app.checklists.forms import IdempotencyKey, NotApplicableReason
 from app.checklists.service import (
     ChecklistView,
     complete_checklist,
@@ -71,7 +72,7 @@ class AnswerSave(BaseModel):
 
     value: Any = Field(description="yes/no/not_relevant, an option id, a list, a number, a date")
     version: int = Field(ge=0)
-    idempotency_key: str | None = Field(default=None, max_length=80)
+    idempotency_key: IdempotencyKey = None
 
 
 class Completion(BaseModel):
@@ -80,10 +81,8 @@ class Completion(BaseModel):
     performed_at: AwareDatetime | None = None
 
 
-class NotApplicable(BaseModel):
+class NotApplicable(NotApplicableReason):
     """Why the whole checklist does not apply."""
-
-    reason: str = Field(min_length=1, max_length=500)
 
 
 class WorkItemPublic(BaseModel):

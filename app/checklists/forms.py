@@ -11,7 +11,21 @@ from starlette.datastructures import FormData
 from app.checklists.answer_rules import NOT_RELEVANT
 from app.checklists.catalogue import ChecklistItem
 from app.core.i18n import _, current_language
-from app.core.text import OneLineText
+from app.core.text import MultiLineText, OneLineText
+
+IdempotencyKey = Annotated[OneLineText | None, Field(max_length=80)]
+
+
+class NotApplicableReason(BaseModel):
+    """Why the whole checklist does not apply (``not_applicable_reason``)."""
+
+    reason: Annotated[MultiLineText, Field(max_length=500)]
+
+
+class AnswerKey(BaseModel):
+    """The key that makes a retried save of an answer safe."""
+
+    idempotency_key: IdempotencyKey = None
 
 
 def posted_value(item: ChecklistItem, form: FormData) -> Any:

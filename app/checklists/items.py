@@ -3,7 +3,8 @@
 Items: ``id``, ``type`` (yes_no, single_choice, multiple_choice, number, date, text),
 ``label``, optional ``help``, ``required``, ``core`` (compared across regions; variants cannot
 hide it), ``options`` (choices), ``unit``/``min``/``max``/``decimals`` (numbers), ``past_only``
-(dates), ``opens: what_matters`` and ``show_if`` on an earlier item: ``{item: x, equals: "yes"}``,
+(dates), ``max_length`` (text: at most this many characters, 1 to 4000; 4000 when left out),
+``opens: what_matters`` and ``show_if`` on an earlier item: ``{item: x, equals: "yes"}``,
 ``{item: x, in: [a, b]}`` (any selected, for multiple choice) or ``{item: x, answered: true}``.
 Only ``true``/``false`` are booleans here: an unquoted ``yes`` or ``no`` stays text.
 """
@@ -14,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
+TEXT_MAX_LENGTH = 4000
 ItemType = Literal["yes_no", "single_choice", "multiple_choice", "number", "date", "text"]
 CHOICE_TYPES = frozenset({"single_choice", "multiple_choice"})
 
@@ -83,8 +85,14 @@ class ChecklistItem(_Strict):
     max: Number | None = None
     decimals: Annotated[int, Field(ge=0, le=6)] | None = None
     past_only: bool = False
+    max_length: Annotated[int, Field(ge=1, le=TEXT_MAX_LENGTH)] | None = None
     show_if: ShowIf | None = None
     opens: Literal["what_matters"] | None = None
+
+    @property
+    def text_limit(self) -> int:
+        """Return how many characters a text answer may have."""
+        return self.max_length or TEXT_MAX_LENGTH
 
     @property
     def allowed_decimals(self) -> int:
@@ -121,4 +129,6 @@ def item_problems(item: ChecklistItem) -> Problems:
             problems.append(((key,), f"'{key}' only applies to number items"))
     if item.past_only and item.type != "date":
         problems.append((("past_only",), "'past_only' only applies to date items"))
+    if item.max_length is not None and item.type != "text":
+        problems.append((("max_length",), "'max_length' only applies to text items"))
     return problems

@@ -11,7 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from app.audit.patient_data import PATIENT_DATA
 from app.checklists.answer_rules import AnswerError, missing_required, visible_items
 from app.checklists.catalogue import ChecklistItem
-from app.checklists.forms import display_value, posted_value, posted_version
+from app.checklists.forms import (
+    AnswerKey,
+    NotApplicableReason,
+    display_value,
+    posted_value,
+    posted_version,
+)
 from app.checklists.service import (
     AnswerConflict,
     ChecklistClosed,
@@ -27,6 +33,7 @@ from app.core.db import utcnow
 from app.core.deps import PostedForm, SessionDep, require_roles
 from app.core.i18n import _
 from app.core.templating import render
+from app.core.text import named_problem, text_problems
 from app.goals.service import what_matters_summary
 from app.org.models import Role
 from app.org.scope import Viewer
@@ -107,7 +114,10 @@ def update_answer_page(
             status_code=404,
         )
     value = posted_value(item, form)
+    key = str(form.get("idempotency_key") or "") or None
     try:
+        if text_problems(AnswerKey, {"idempotency_key": key}):
+            raise AnswerError(_("The form is out of date; reload the page and try again."))
         view, _answer = save_answer(
             session,
             viewer=viewer,
@@ -115,7 +125,7 @@ def update_answer_page(
             item_id=item_id,
             value=value,
             expected_version=posted_version(form),
-            idempotency_key=str(form.get("idempotency_key") or "") or None,
+            idempotency_key=key,
         )
     except AnswerError as exc:
         return _item_response(
@@ -173,13 +183,16 @@ def create_not_applicable_page(
 ) -> Response:
     """Mark the whole checklist not applicable, with the reason."""
     try:
+        problems = text_problems(NotApplicableReason, {"reason": reason.strip()})
+        if problem := named_problem(problems, {"reason": _("Reason")}):
+            raise CompletionRefused(problem)
         view = mark_not_applicable(session, viewer=viewer, instance_id=instance_id, reason=reason)
     except (CompletionRefused, ChecklistClosed) as exc:
         view = get_checklist(session, viewer=viewer, instance_id=instance_id)
         return render(
             request,
             "checklists/checklist.html",
-            _page_context(view, not_applicable_error=str(exc)),
+            _page_context(view, not_applicable_error=str(exc), not_applicable_reason=reason),
             status_code=422,
         )
     return RedirectResponse(f"/patients/{view.patient.id}", status_code=303)

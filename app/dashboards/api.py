@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse, Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
-from app.charts import render_svg
+from app.charts import render_png, render_svg
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
@@ -49,9 +49,7 @@ def _picture(spec: dict[str, Any], fmt: str, name: str) -> Response:
     """Render a spec on the server as SVG or PNG."""
     if fmt == "svg":
         return _download(render_svg(spec), fmt, name)
-    import vl_convert  # optional dependency, imported where it is needed
-
-    return _download(vl_convert.vegalite_to_png(spec, scale=2), fmt, name)
+    return _download(render_png(spec, scale=2), fmt, name)
 
 
 def chart_csv(chart: MeasureChart) -> str:

@@ -18,6 +18,7 @@ from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
 from app.core.templating import render
+from app.core.text import named_problems, text_problems
 from app.dashboards import service
 from app.dashboards.comparison import comparison, funnel_curve, units_in_range
 from app.dashboards.specs import funnel_spec, small_multiples_spec
@@ -30,6 +31,7 @@ from app.measures.annotations import (
 )
 from app.measures.chart_data import MeasureRequestError
 from app.measures.following import followed_measures, may_change_settings
+from app.measures.forms import AnnotationText
 from app.measures.manual import team_role_ids
 from app.measures.periods import parse_period, period_end
 from app.measures.service import MeasureNotFound, points_behind
@@ -202,7 +204,13 @@ def create_dashboard_annotation(
     """Mark a tested change from the dashboard, or show the page again with what to fix."""
     team = _team(session, viewer, team_id)
     period = period if period in ("week", "month") else "week"
-    errors: dict[str, str] = {}
+    typed = {
+        "title": title,
+        "description": description or None,
+        "measure_key": measure_key or None,
+    }
+    labels = {"title": _("Title"), "description": _("Description"), "measure_key": _("Measure")}
+    errors = named_problems(text_problems(AnnotationText, typed), labels)
     try:
         day = date.fromisoformat(happened_on)
     except ValueError:
@@ -226,7 +234,13 @@ def create_dashboard_annotation(
     context = _dashboard_context(
         request, session, viewer, team, period=period, start=None, end=None, errors=errors
     )
-    context["form"] = {"happened_on": happened_on, "title": title, "description": description}
+    context["form"] = {
+        "happened_on": happened_on,
+        "title": title,
+        "description": description,
+        "measure_key": measure_key,
+        "starts_phase": bool(starts_phase),
+    }
     return render(request, "dashboards/team.html", context, status_code=422)
 
 

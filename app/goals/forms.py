@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from starlette.datastructures import FormData
 
 from app.core.i18n import _
+from app.core.text import MultiLineText, OneLineText, text_problem
 from app.goals.psfs import HIGHER_IS_BETTER, RATING_MAX, RATING_MIN, SCALE_DIRECTIONS
 
 INPUT_ERROR = "hph_input"
@@ -146,12 +147,18 @@ class ConversationIn(BaseModel):
         description="Who took part: patient, next_of_kin, nurse, aide, gp, physiotherapist, "
         "occupational_therapist.",
     )
-    participants_other: str = Field(default="", description="Others who took part (free text).")
-    patient_words: str = Field(default="", description="What matters, verbatim.")
+    participants_other: Annotated[OneLineText, Field(max_length=200)] = Field(
+        default="", description="Others who took part (free text)."
+    )
+    patient_words: Annotated[MultiLineText, Field(max_length=4000)] = Field(
+        default="", description="What matters, verbatim."
+    )
     could_not_answer: bool = Field(
         default=False, description="The patient could not or would not answer (ask again later)."
     )
-    not_answered_reason: str = Field(default="", description="Why not; needed when not answered.")
+    not_answered_reason: Annotated[MultiLineText, Field(max_length=500)] = Field(
+        default="", description="Why not; needed when not answered."
+    )
     checklist_instance_id: OptionalId = Field(
         default=None, description="The checklist the conversation was opened from."
     )
@@ -166,7 +173,7 @@ class ConversationUpdate(ConversationIn):
 class GoalIn(BaseModel):
     """A PSFS goal: an activity in the patient's words and its baseline rating."""
 
-    activity: Annotated[str, BeforeValidator(_activity)] = Field(
+    activity: Annotated[MultiLineText, BeforeValidator(_activity), Field(max_length=500)] = Field(
         description="The activity, in the patient's own words."
     )
     baseline_rating: Rating = Field(description="How well it goes now, 0 to 10.")
@@ -176,7 +183,9 @@ class GoalIn(BaseModel):
         default=None, description="The rating aimed for, on the same form as the baseline."
     )
     target_date: OptionalDate = Field(default=None, description="When the target is aimed for.")
-    plan: str = Field(default="", description="Who or what helps.")
+    plan: Annotated[MultiLineText, Field(max_length=2000)] = Field(
+        default="", description="Who or what helps."
+    )
     conversation_id: OptionalId = Field(
         default=None, description="The conversation it came from; the latest one if left out."
     )
@@ -186,21 +195,25 @@ class GoalChange(GoalIn):
     """A new goal replacing an active one, with the version of the old one."""
 
     version: Version = Field(description="The version of the old goal you read.")
-    reason: str = Field(default="", description="Why the goal changed.")
+    reason: Annotated[MultiLineText, Field(max_length=500)] = Field(
+        default="", description="Why the goal changed."
+    )
 
 
 class GoalAchieve(BaseModel):
     """Marking a goal achieved."""
 
     version: Version = Field(description="The version of the goal you read.")
-    note: str = Field(default="", description="An optional note.")
+    note: Annotated[MultiLineText, Field(max_length=500)] = Field(
+        default="", description="An optional note."
+    )
 
 
 class GoalDrop(BaseModel):
     """Dropping a goal, with the reason."""
 
     version: Version = Field(description="The version of the goal you read.")
-    reason: Annotated[str, BeforeValidator(_drop_reason)] = Field(
+    reason: Annotated[MultiLineText, BeforeValidator(_drop_reason), Field(max_length=500)] = Field(
         description="Why the goal is dropped."
     )
 
@@ -218,7 +231,8 @@ def field_problems(exc: ValidationError) -> dict[str, str]:
     problems: dict[str, str] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "form"
-        message = error["msg"] if error["type"] == INPUT_ERROR else _("Check this field.")
+        message = error["msg"] if error["type"] == INPUT_ERROR else text_problem(error)
+        message = message or _("Check this field.")
         problems.setdefault(field, message)
     return problems
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.deps import CurrentViewer, SessionDep
@@ -18,24 +18,27 @@ from app.measures.annotations import (
     update_annotation,
 )
 from app.measures.api import FORBIDDEN, INVALID, NOT_FOUND, invalid_answer
+from app.measures.forms import AnnotationText
 from app.measures.models import Annotation
 
 router = APIRouter(prefix="/api/v1", tags=["measures"], dependencies=[NO_PATIENT_DATA])
 
 
-class AnnotationIn(BaseModel):
+class AnnotationIn(AnnotationText):
     """A tested change: when, what, on which measure (none: all), and whether a phase starts."""
 
     happened_on: date
-    title: str = Field(max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
-    measure_key: str | None = Field(default=None, max_length=80)
     starts_phase: bool = False
 
 
-class AnnotationOut(AnnotationIn):
+class AnnotationOut(BaseModel):
     """A stored tested change."""
 
+    happened_on: date
+    title: str
+    description: str | None = None
+    measure_key: str | None = None
+    starts_phase: bool = False
     id: int
     team_id: int
 

@@ -1,4 +1,6 @@
-"""Form models of the manual-measure pages: what the browser posts, read leniently."""
+"""Form models of the measures pages and API: the typed text of annotations and manual measures
+(one model per form, shared by pages and API; limits are the column lengths in
+``app.measures.models``), and what the manual-measure pages post, read leniently."""
 
 from __future__ import annotations
 
@@ -9,8 +11,23 @@ from typing import Annotated
 from pydantic import BaseModel, Field, ValidationError
 
 from app.core.i18n import _
-from app.core.text import OneLineText
+from app.core.text import MultiLineText, OneLineText, text_problems
 from app.measures.manual import ManualFields
+
+
+class AnnotationText(BaseModel):
+    """What people type about a tested change."""
+
+    title: Annotated[OneLineText, Field(max_length=200)]
+    description: Annotated[MultiLineText | None, Field(max_length=2000)] = None
+    measure_key: Annotated[OneLineText | None, Field(max_length=80)] = None
+
+
+class ManualMeasureText(BaseModel):
+    """What people type to name a manual measure."""
+
+    key: Annotated[OneLineText, Field(max_length=80, examples=["falls-at-home"])]
+    title: Annotated[OneLineText, Field(max_length=200)]
 
 
 def read_number(text: str) -> float | None:
@@ -27,8 +44,8 @@ def read_number(text: str) -> float | None:
 class ManualMeasureForm(BaseModel):
     """What the 'new manual measure' form posts."""
 
-    key: str = Field(default="", max_length=200)
-    title: str = Field(default="", max_length=400)
+    key: str = ""
+    title: str = ""
     kind: str = Field(default="proportion", max_length=20)
     period_type: str = Field(default="week", max_length=10)
     direction: str = Field(default="up", max_length=10)
@@ -36,6 +53,8 @@ class ManualMeasureForm(BaseModel):
 
     def to_fields(self) -> tuple[ManualFields | None, dict[str, str]]:
         """The measure's fields, or the field messages for what cannot be read."""
+        if problems := text_problems(ManualMeasureText, {"key": self.key, "title": self.title}):
+            return None, problems
         try:
             goal = read_number(self.goal)
         except ValueError:

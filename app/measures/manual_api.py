@@ -6,32 +6,37 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.deps import CurrentViewer, SessionDep
 from app.measures import manual, manual_csv
 from app.measures.api import FORBIDDEN, INVALID, NOT_FOUND, invalid_answer
+from app.measures.forms import ManualMeasureText
 from app.measures.models import ManualMeasure, ManualMeasureValue
 from app.measures.periods import period_label
 
 router = APIRouter(prefix="/api/v1", tags=["measures"], dependencies=[NO_PATIENT_DATA])
 
 
-class ManualMeasureIn(BaseModel):
+class ManualMeasureIn(ManualMeasureText):
     """What defines a manual measure."""
 
-    key: str = Field(max_length=80, examples=["falls-at-home"])
-    title: str = Field(max_length=200)
     kind: Literal["proportion", "count", "mean"] = "proportion"
     period_type: Literal["week", "month"] = "week"
     direction: Literal["up", "down"] = "up"
     goal: float | None = None
 
 
-class ManualMeasureOut(ManualMeasureIn):
+class ManualMeasureOut(BaseModel):
     """A team's manual measure; ``measure_id`` is what charts and annotations use."""
 
+    key: str
+    title: str
+    kind: Literal["proportion", "count", "mean"] = "proportion"
+    period_type: Literal["week", "month"] = "week"
+    direction: Literal["up", "down"] = "up"
+    goal: float | None = None
     id: int
     team_id: int
     measure_id: str

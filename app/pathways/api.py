@@ -19,6 +19,7 @@ from app.pathways.events import (
     pathway_events,
     record_event,
 )
+from app.pathways.forms import CancelReason, ErasureConfirmation, EventNote, PatientText
 from app.pathways.models import EventKind, Pathway, PathwayEvent
 from app.pathways.privacy import erase_patient, export_patient
 from app.pathways.service import (
@@ -46,13 +47,11 @@ class PatientPublic(BaseModel):
     open_pathways: int | None = None
 
 
-class PatientCreate(BaseModel):
+class PatientCreate(PatientText):
     """A new pseudonymous patient: initials and birth year, never a national identity number."""
 
     team_id: int
-    label: str = Field(min_length=2, max_length=40, examples=["K.O. 1938"])
     birth_year: int | None = Field(default=None, ge=1890, le=2100)
-    local_reference: str | None = Field(default=None, max_length=40)
     same_label_checked: bool = Field(
         default=False,
         description="Set when a patient of the team has the same label and this is someone "
@@ -109,12 +108,11 @@ class PathwayPublic(BaseModel):
     checklists: list[InstancePublic] = []
 
 
-class EventCreate(BaseModel):
+class EventCreate(EventNote):
     """Record something that happened on the pathway."""
 
     kind: EventKind
     occurred_at: AwareDatetime = Field(description="When it happened, with a time-zone offset.")
-    note: str | None = Field(default=None, max_length=1000)
 
 
 class EventCorrection(BaseModel):
@@ -124,10 +122,9 @@ class EventCorrection(BaseModel):
     version: int
 
 
-class EventCancellation(BaseModel):
+class EventCancellation(CancelReason):
     """Cancel an event recorded by mistake; `version` is the version you saw."""
 
-    reason: str = Field(min_length=1, max_length=500)
     version: int
 
 
@@ -300,10 +297,8 @@ def cancel_event_route(
     return EventResult(event=_event(event), checklists_changed=cancelled)
 
 
-class Erasure(BaseModel):
+class Erasure(ErasureConfirmation):
     """Confirm an erasure by typing the patient's label."""
-
-    confirm_label: str = Field(min_length=1, max_length=40)
 
 
 class AccessLogEntry(BaseModel):

@@ -13,7 +13,7 @@ from app.core.db import utcnow
 from app.core.i18n import _
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.org.scope import Viewer
-from app.pathways.models import Pathway, PathwayEvent, PathwayTeam
+from app.pathways.models import Pathway, PathwayEvent, PathwayTeam, Patient
 from app.pathways.service import PatientRejected, get_patient
 
 
@@ -74,10 +74,15 @@ def export_patient(session: Session, *, viewer: Viewer, patient_id: int) -> dict
     return document
 
 
+def may_erase(viewer: Viewer, patient: Patient) -> bool:
+    """Whether the viewer is an improvement-team member of the patient's team."""
+    return "team" in {g.role for g in viewer.grants if patient.team_id in g.team_ids}
+
+
 def erase_patient(session: Session, *, viewer: Viewer, patient_id: int, confirm_label: str) -> int:
     """Erase a patient and everything about them on request; the erasure itself is audited."""
     patient = get_patient(session, viewer=viewer, patient_id=patient_id)
-    if "team" not in {g.role for g in viewer.grants if patient.team_id in g.team_ids}:
+    if not may_erase(viewer, patient):
         raise PatientRejected(_("Only an improvement-team member of the patient's team can erase."))
     if confirm_label.strip() != patient.label:
         raise PatientRejected(_("Type the patient's label exactly to confirm the erasure."))

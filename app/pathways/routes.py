@@ -23,6 +23,7 @@ from app.core.db import utcnow
 from app.core.deps import SessionDep, require_roles
 from app.core.i18n import _
 from app.core.templating import render
+from app.core.text import named_problem, text_problems
 from app.goals.service import what_matters_summary
 from app.org.models import Role
 from app.org.scope import Viewer
@@ -35,9 +36,10 @@ from app.pathways.events import (
     pathway_events,
     record_event,
 )
+from app.pathways.forms import CancelReason, ErasureConfirmation, EventNote, PatientText
 from app.pathways.lifecycle import end_reason_labels, transfer_targets
 from app.pathways.models import EventKind
-from app.pathways.privacy import erase_patient
+from app.pathways.privacy import erase_patient, may_erase
 from app.pathways.service import (
     PatientRejected,
     find_patients,
@@ -63,6 +65,11 @@ def event_kind_labels() -> dict[str, str]:
         EventKind.halfyear_review.value: _("Half-yearly review"),
         EventKind.pathway_end.value: _("Pathway ends"),
     }
+
+
+def patient_field_labels() -> dict[str, str]:
+    """The patient form's fields as the page names them."""
+    return {"label": _("Label"), "local_reference": _("Local reference")}
 
 
 def _local_input(text: str) -> datetime | None:
@@ -148,6 +155,9 @@ def create_patient_page(
         "started_on": started_on,
         "team_id": team_id,
     }
+    typed = {"label": label, "local_reference": local_reference or None}
+    if problem := named_problem(text_problems(PatientText, typed), patient_field_labels()):
+        return _patients_page(request, session, viewer, status_code=422, form=form, error=problem)
     try:
         start = datetime.fromisoformat(started_on).date() if started_on else utcnow().date()
     except ValueError:
@@ -213,6 +223,9 @@ def patient_page(
         "now_local": now.astimezone(get_settings().zone).strftime("%Y-%m-%dT%H:%M"),
         "event_error": None,
         "event_form": {},
+        "cancel_form": {},
+        "can_erase": may_erase(viewer, patient),
+        "confirm_label": "",
     }
     context.update(extra)
     return render(request, "pathways/patient.html", context, status_code=status_code)
@@ -240,6 +253,9 @@ def create_event_page(
     _pathway, patient = get_pathway(session, viewer=viewer, pathway_id=pathway_id)
     when = _local_input(occurred_at)
     try:
+        problems = text_problems(EventNote, {"note": note.strip() or None})
+        if problem := named_problem(problems, {"note": _("Note")}):
+            raise EventRejected(problem)
         if when is None:
             raise EventRejected(
                 _("Write when it happened as date and time, e.g. 2026-03-02 14:30.")
@@ -304,12 +320,22 @@ def cancel_event_page(
 ) -> Response:
     """Cancel an event recorded by mistake."""
     try:
+        if problem := named_problem(
+            text_problems(CancelReason, {"reason": reason}), {"reason": _("Reason")}
+        ):
+            raise EventRejected(problem)
         cancel_event(
             session, viewer=viewer, event_id=event_id, reason=reason, expected_version=version
         )
     except (EventRejected, EventConflict) as exc:
         return patient_page(
-            request, session, viewer, patient_id, status_code=422, event_error=str(exc)
+            request,
+            session,
+            viewer,
+            patient_id,
+            status_code=422,
+            event_error=str(exc),
+            cancel_form={"event_id": event_id, "reason": reason},
         )
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
@@ -324,9 +350,20 @@ def create_patient_erasure_page(
 ) -> Response:
     """Erase a patient on request, after the label is typed to confirm."""
     try:
+        typed = {"confirm_label": confirm_label}
+        if problem := named_problem(
+            text_problems(ErasureConfirmation, typed), {"confirm_label": _("Label")}
+        ):
+            raise PatientRejected(problem)
         erase_patient(session, viewer=viewer, patient_id=patient_id, confirm_label=confirm_label)
     except PatientRejected as exc:
         return patient_page(
-            request, session, viewer, patient_id, status_code=422, erase_error=str(exc)
+            request,
+            session,
+            viewer,
+            patient_id,
+            status_code=422,
+            erase_error=str(exc),
+            confirm_label=confirm_label,
         )
     return RedirectResponse("/patients", status_code=303)

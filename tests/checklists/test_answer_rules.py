@@ -177,3 +177,20 @@ def test_text(demo: ChecklistDefinition) -> None:
 def test_messages_use_the_label_in_the_current_language(demo: ChecklistDefinition) -> None:
     set_language("nb")
     assert rejected(demo, "weight", 5).message == "«Vekt» må være et tall mellom 20 og 300 kg."
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x01", "\x1b", "\x7f", "\x85", "\ufffe", "\uffff"])
+def test_text_refuses_control_characters_but_keeps_line_breaks_and_tabs(
+    demo: ChecklistDefinition, bad: str
+) -> None:
+    assert rejected(demo, "notes", f"Ny{bad}rutine").message == (
+        "Remove the control characters from 'Notes'."
+    )
+    assert check(demo, "notes", "to\tlinjer\r\nher") == "to\tlinjer\nher"
+
+
+def test_a_text_item_may_set_a_shorter_limit(demo: ChecklistDefinition) -> None:
+    short = demo.item("notes").model_copy(update={"max_length": 10})
+    assert validate_answer(short, "x" * 10) == "x" * 10
+    with pytest.raises(AnswerError, match="at most 10 characters long"):
+        validate_answer(short, "x" * 11)

@@ -235,6 +235,20 @@ CASES = [
         id="past_only only on dates",
     ),
     pytest.param(
+        FALL_TYPE,
+        "    max_length: 200\n" + FALL_TYPE,
+        9,
+        "'max_length' only applies to text items",
+        id="max_length only on text",
+    ),
+    pytest.param(
+        "    label: {nb: Notat, en: Notes}\n",
+        "    label: {nb: Notat, en: Notes}\n    max_length: 5000\n",
+        29,
+        "item 'notes', max_length:",
+        id="max_length at most 4000",
+    ),
+    pytest.param(
         "version: 1\n",
         "version: 1\nvariant: mine\n",
         3,

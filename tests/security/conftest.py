@@ -1,8 +1,9 @@
-"""A fresh application on a migrated, seeded temporary SQLite file, for the fuzzers."""
+"""A fresh application on a migrated database holding a small world, for the fuzzers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -21,12 +22,12 @@ class FuzzTarget:
 
     app: FastAPI
     world: World
+    url: str
 
 
-@pytest.fixture(scope="module")
-def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
-    """create_app() on its own SQLite file (SQLite only: fuzzing needs no second backend)."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'hph.db'}"
+@contextmanager
+def _fuzzed_app(url: str) -> Iterator[FuzzTarget]:
+    """create_app() on a freshly migrated database holding the security tests' world."""
     migrate.upgrade(url)
     engine = build_engine(url)
     with Session(engine, expire_on_commit=False) as session:
@@ -39,6 +40,20 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget
         get_engine.cache_clear()
         from app.main import create_app
 
-        yield FuzzTarget(create_app(), world)
+        yield FuzzTarget(create_app(), world, url)
     get_settings.cache_clear()
     get_engine.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
+    """create_app() on its own SQLite file (the API fuzzer runs on SQLite only)."""
+    with _fuzzed_app(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'hph.db'}") as target:
+        yield target
+
+
+@pytest.fixture(scope="module")
+def form_fuzz_target(backend: str, fresh_database_url) -> Iterator[FuzzTarget]:  # type: ignore[no-untyped-def]
+    """create_app() on a fresh database of each backend (PostgreSQL refuses what SQLite keeps)."""
+    with _fuzzed_app(fresh_database_url(backend)) as target:
+        yield target
