@@ -43,7 +43,12 @@ def _validation_message(exc: RequestValidationError) -> str:
 def domain_errors() -> dict[type[Exception], int]:
     """The services' refusals and the HTTP status each becomes when a route lets it through."""
     from app.checklists.answer_rules import AnswerError
-    from app.checklists.service import AnswerConflict, ChecklistClosed, CompletionRefused
+    from app.checklists.service import (
+        AnswerConflict,
+        ChecklistClosed,
+        CompletionRefused,
+        IdempotencyKeyReused,
+    )
     from app.measures.chart_data import MeasureRequestError
     from app.measures.service import MeasureNotFound
     from app.pathways.events import EventConflict, EventRejected
@@ -60,6 +65,7 @@ def domain_errors() -> dict[type[Exception], int]:
         EventConflict: 409,
         AnswerConflict: 409,
         ChecklistClosed: 409,
+        IdempotencyKeyReused: 409,
     }
 
 

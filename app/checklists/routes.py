@@ -16,6 +16,7 @@ from app.checklists.service import (
     ChecklistClosed,
     ChecklistView,
     CompletionRefused,
+    IdempotencyKeyReused,
     complete_checklist,
     get_checklist,
     mark_not_applicable,
@@ -118,7 +119,7 @@ async def update_answer_page(
         )
     except AnswerConflict as conflict:
         return _item_response(request, view, item, status_code=409, conflict=conflict, mine=value)
-    except ChecklistClosed as exc:
+    except (ChecklistClosed, IdempotencyKeyReused) as exc:
         return _item_response(request, view, item, status_code=409, error=str(exc))
     return _item_response(request, view, item, saved=True)
 
