@@ -23,6 +23,7 @@ from app.core.hardening import CSRF_COOKIE, CSRF_HEADER, csrf_token
 
 SWAGGER_UI_VERSION = "5.35.0"
 ERROR_REF = "#/components/schemas/ErrorDetail"
+FASTAPI_422 = "#/components/schemas/HTTPValidationError"  # detail as a list: not what we answer
 REFUSALS = {
     "400": "The body could not be read (not JSON, not UTF-8, a broken form)",
     "401": "Not signed in, or the session has ended",
@@ -82,7 +83,8 @@ def _needs_csrf_header(method: str, operation: dict[str, Any]) -> bool:
 
 
 def _declare_refusals(path: str, method: str, operation: dict[str, Any], public: bool) -> None:
-    """Give every operation the refusals it can answer, each with the ErrorDetail shape."""
+    """Give every operation the refusals it can answer, each with the ErrorDetail shape
+    (unless the route declares a richer model of its own, which has ``detail`` too)."""
     responses: dict[str, Any] = operation.setdefault("responses", {})
     statuses: set[str] = set()
     if "requestBody" in operation:
@@ -96,7 +98,8 @@ def _declare_refusals(path: str, method: str, operation: dict[str, Any], public:
     for status in statuses:
         responses.setdefault(status, {"description": REFUSALS[status]})
     for status, response in responses.items():
-        if status.startswith("4"):
+        declared = response.get("content", {}).get("application/json", {}).get("schema", {})
+        if status.startswith("4") and declared.get("$ref", FASTAPI_422) == FASTAPI_422:
             response["content"] = {"application/json": {"schema": {"$ref": ERROR_REF}}}
     if not public:
         needed: dict[str, list[str]] = {"session": []}
@@ -127,9 +130,9 @@ def describe_api(app: FastAPI) -> dict[str, Any]:
     components = schema.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["ErrorDetail"] = ErrorDetail.model_json_schema()
-    for name in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, replaced above
-        if f'"#/components/schemas/{name}"' not in json.dumps(schema):
-            schemas.pop(name, None)
+    if FASTAPI_422 not in json.dumps(schema):  # replaced above
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
     components["securitySchemes"] = SECURITY_SCHEMES
     app.openapi_schema = schema
     return schema
