@@ -14,6 +14,7 @@ from app.checklists.models import ChecklistAnswer
 from app.core.db import utcnow
 from app.measures import manual
 from app.measures.models import ManualMeasureValue
+from app.measures.periods import parse_period
 from app.org.scope import resolve_viewer
 from app.pathways.events import record_event
 from tests.factories import make_team, make_user, nurse_with_pathway, sign_in_client
@@ -237,3 +238,21 @@ def test_idempotency_key_reused_in_the_tablet_form_says_so_in_norwegian(
     assert reused.status_code == 409
     assert "Denne endringen er allerede lagret som et annet svar." in reused.text
     assert 'id="item-weight_loss"' in reused.text
+
+
+def test_superscript_digit_as_checklist_id_in_a_conversation_form_is_a_422(
+    client: TestClient, db: Session
+) -> None:
+    _team, nurse, _viewer, _patient, pathway = nurse_with_pathway(db)
+    sign_in_client(client, nurse)
+    response = client.post(
+        f"/pathways/{pathway.id}/what-matters/conversations",
+        data={"held_on": "2026-03-03", "checklist_instance_id": "²"},
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("text", ["٢٠٢٦-W05", "2026-W٠٥", "２０２６-03", "²０２６-03"])
+def test_period_with_non_ascii_digits_is_not_a_period(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_period(text)
