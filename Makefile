@@ -39,6 +39,8 @@ messages: setup
 vendor:
 	npm install --no-save --no-audit --no-fund
 	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx-$$(node -p "require('htmx.org/package.json').version").min.js
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js app/static/vendor/swagger-ui-bundle-$$(node -p "require('swagger-ui-dist/package.json').version").js
+	cp node_modules/swagger-ui-dist/swagger-ui.css app/static/vendor/swagger-ui-$$(node -p "require('swagger-ui-dist/package.json').version").css
 
 bench: setup
 	$(BIN)/python bench/durability.py

@@ -21,6 +21,7 @@ from app.core.deps import LANGUAGE_COOKIE, Forbidden, NotSignedIn
 from app.core.hardening import CSRFProtection, security_headers
 from app.core.heap import settle_heap
 from app.core.i18n import _, set_language
+from app.core.openapi import describe_api
 from app.core.templating import render
 from app.core.text import text_problem
 
@@ -47,7 +48,12 @@ def domain_errors() -> dict[type[Exception], int]:
     """The services' refusals and the HTTP status each becomes when a route lets it through."""
     from app.checklists.adoptions import AdoptionInvalid, AdoptionNotFound
     from app.checklists.answer_rules import AnswerError
-    from app.checklists.service import AnswerConflict, ChecklistClosed, CompletionRefused
+    from app.checklists.service import (
+        AnswerConflict,
+        ChecklistClosed,
+        CompletionRefused,
+        IdempotencyKeyReused,
+    )
     from app.measures.chart_data import MeasureRequestError
     from app.measures.following import SettingsInvalid
     from app.measures.service import MeasureNotFound
@@ -71,6 +77,7 @@ def domain_errors() -> dict[type[Exception], int]:
         SameLabel: 409,
         AnswerConflict: 409,
         ChecklistClosed: 409,
+        IdempotencyKeyReused: 409,
     }
 
 
@@ -173,6 +180,7 @@ def create_app() -> FastAPI:
     from app.checklists.api import router as checklists_api
     from app.checklists.routes import router as checklists_routes
     from app.core.health import router as health_router
+    from app.core.openapi import router as api_docs_router
     from app.dashboards.api import router as dashboards_api
     from app.dashboards.routes import router as dashboards_routes
     from app.goals.api import router as goals_api
@@ -195,9 +203,11 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=(
             "Checklists, 'what matters' goals and run charts for the HPH home-care pathway. "
-            "Every endpoint needs a signed-in session (cookie `hph_session`)."
+            "Every endpoint needs a signed-in session (cookie `hph_session`); a POST whose body "
+            "is not JSON also needs the `X-CSRFToken` header. Every refusal is JSON with one "
+            "sentence in `detail`, in the user's language."
         ),
-        docs_url="/api/docs",
+        docs_url=None,  # served by app.core.openapi from vendored Swagger UI (strict CSP)
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=_lifespan,
@@ -217,9 +227,11 @@ def create_app() -> FastAPI:
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=get_settings().trusted_proxies)
 
     install_error_handlers(app)
+    app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         health_router,
+        api_docs_router,
         org_routes,
         org_api,
         pathways_routes,

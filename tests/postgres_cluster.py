@@ -99,36 +99,40 @@ def start_cluster() -> ThrowawayCluster:
         shutil.rmtree(directory, ignore_errors=True)
         raise PostgresUnavailable(f"initdb failed: {init.stderr.decode(errors='replace')[-500:]}")
     port = _free_port()
-    process = subprocess.Popen(
-        [
-            *prefix,
-            str(bin_dir / "postgres"),
-            "-D",
-            str(data),
-            "-p",
-            str(port),
-            "-k",
-            str(directory),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-            "-c",
-            "max_connections=200",
-            "-c",
-            "shared_buffers=256MB",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # The server's log goes to a file: a pipe that nobody reads fills up after some 64 KB of
+    # logged errors (fuzzing logs thousands) and then blocks every backend that logs.
+    log_path = directory / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                *prefix,
+                str(bin_dir / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(port),
+                "-k",
+                str(directory),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+                "-c",
+                "shared_buffers=256MB",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            err = log_path.read_bytes().decode(errors="replace")
             shutil.rmtree(directory, ignore_errors=True)
             raise PostgresUnavailable(f"postgres exited at start: {err[-500:]}")
         try:

@@ -23,6 +23,7 @@ from app.checklists.service import (
     ChecklistClosed,
     ChecklistView,
     CompletionRefused,
+    IdempotencyKeyReused,
     complete_checklist,
     get_checklist,
     mark_not_applicable,
@@ -133,7 +134,7 @@ def update_answer_page(
         )
     except AnswerConflict as conflict:
         return _item_response(request, view, item, status_code=409, conflict=conflict, mine=value)
-    except ChecklistClosed as exc:
+    except (ChecklistClosed, IdempotencyKeyReused) as exc:
         return _item_response(request, view, item, status_code=409, error=str(exc))
     return _item_response(request, view, item, saved=True)
 

@@ -15,6 +15,7 @@ from app.checklists.answer_rules import (
     missing_required,
     progress,
     set_answer,
+    validate_answer,
 )
 from app.checklists.catalogue import ChecklistDefinition
 from app.checklists.in_use import catalogue_in_use
@@ -74,6 +75,15 @@ class AnswerConflict(Exception):
     def __str__(self) -> str:
         return _("{who} changed this answer meanwhile. Check it and save again.").format(
             who=self.answered_by or _("Someone else")
+        )
+
+
+class IdempotencyKeyReused(Exception):
+    """A change's idempotency key came back with another item or value: not a retry (409)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("This change was already saved as another answer. Reload the page and try again.")
         )
 
 
@@ -171,6 +181,13 @@ def _user_name(session: Session, user_id: int | None) -> str | None:
     return user.display_name if user else None
 
 
+def _revision_with_key(session: Session, key: str) -> ChecklistAnswerRevision | None:
+    """The saved version of an answer that carried this idempotency key, if any."""
+    return session.exec(
+        select(ChecklistAnswerRevision).where(ChecklistAnswerRevision.idempotency_key == key)
+    ).first()
+
+
 def save_answer(
     session: Session,
     *,
@@ -185,17 +202,17 @@ def save_answer(
     """Save one answer: validated, never over someone else's newer answer, safe to retry."""
     now = now or utcnow()
     view = _load(session, viewer=viewer, instance_id=instance_id, for_change=True)
-    if idempotency_key:
-        replay = session.exec(
-            select(ChecklistAnswerRevision).where(
-                ChecklistAnswerRevision.idempotency_key == idempotency_key
-            )
-        ).first()
-        if replay is not None and replay.instance_id == instance_id and replay.item_id == item_id:
-            return view, view.answers[item_id]
+    today = now.astimezone(get_settings().zone).date()
+    if idempotency_key and (replay := _revision_with_key(session, idempotency_key)):
+        if (
+            replay.instance_id != instance_id
+            or replay.item_id != item_id
+            or replay.value != validate_answer(view.definition.item(item_id), value, today=today)
+        ):
+            raise IdempotencyKeyReused()
+        return view, view.answers[item_id]
     if view.instance.status not in OPEN_STATUSES:
         raise ChecklistClosed(view.instance)
-    today = now.astimezone(get_settings().zone).date()
     current = view.answers.get(item_id)
     current_version = current.version if current else 0
     updated = set_answer(view.definition, view.values, item_id, value, today=today)

@@ -33,6 +33,15 @@ MEDIA = {
     "png": "image/png",
 }
 RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file in the format asked for",
+        "content": {
+            MEDIA["csv"]: {"schema": {"type": "string"}},
+            MEDIA["json"]: {"schema": {"type": "object"}},
+            MEDIA["svg"]: {"schema": {"type": "string"}},
+            MEDIA["png"]: {"schema": {"type": "string", "format": "binary"}},
+        },
+    },
     403: {"description": "Your role or teams do not reach this"},
     404: {"description": "No such measure or unit that you may see"},
     422: {"description": "What is wrong, in one sentence"},

@@ -138,7 +138,7 @@ def _submit(
         else:
             checklist_id = getattr(parsed, "checklist_instance_id", None)
             return _after_save(request, pathway_id, saved, key, checklist_id)
-    checklist_id = str(raw.get("checklist_instance_id") or "") if key == "conversation" else ""
+    typed = str(raw.get("checklist_instance_id") or "") if key == "conversation" else ""
     return _page(
         request,
         session,
@@ -147,7 +147,8 @@ def _submit(
         errors={key: problems},
         values={key: raw},
         status_code=status_code,
-        checklist_instance_id=int(checklist_id) if checklist_id.isdigit() else None,
+        # Only ASCII digits are ids ("²" is a digit to Python, and int() refuses it).
+        checklist_instance_id=int(typed) if typed.isascii() and typed.isdigit() else None,
     )
 
 

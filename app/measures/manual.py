@@ -110,7 +110,7 @@ def get_manual_measure(
 def parse_manual_id(measure_id: str) -> int:
     """Read ``manual:12`` into 12 (MeasureNotFound otherwise)."""
     number = measure_id.removeprefix(MANUAL_PREFIX)
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):  # "²" and "٢٣" are digits to Python
         raise MeasureNotFound(_("There is no such manual measure."))
     return int(number)
 

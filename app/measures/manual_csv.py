@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Iterator
 from datetime import date
 
 from sqlmodel import Session
@@ -42,6 +43,20 @@ def _number(cell: str, *, decimal_comma: bool) -> float:
     return number
 
 
+def _rows(reader: Iterator[list[str]]) -> Iterator[list[str] | None]:
+    """The rows of a CSV reader; None for a row the reader refuses (a cell beyond its limit).
+
+    The reader goes on with the next line after such a row, so every row is still reported.
+    """
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield None
+
+
 def parse_values_csv(
     measure: ManualMeasure, content: str
 ) -> list[tuple[date, float, float | None]]:
@@ -58,7 +73,14 @@ def parse_values_csv(
     rows: list[tuple[date, float, float | None]] = []
     first_row: dict[date, int] = {}
     needed = CSV_COLUMNS if measure.kind != "count" else CSV_COLUMNS[:2]
-    for number, cells in enumerate(reader, start=1):
+    for number, cells in enumerate(_rows(reader), start=1):
+        if cells is None:
+            problems.append(
+                _("Row {row}: a cell is longer than {limit} characters.").format(
+                    row=number, limit=csv.field_size_limit()
+                )
+            )
+            continue
         if not any(cell.strip() for cell in cells):
             continue
         if header is None:

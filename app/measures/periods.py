@@ -101,7 +101,7 @@ def parse_period(text: str) -> tuple[str, date]:
     """Read ``2026-W05`` or ``2026-03`` into (period type, first day); ValueError otherwise."""
     text = text.strip()
     year, _, rest = text.partition("-")
-    if not (year.isdigit() and len(year) == 4 and rest):
+    if not (text.isascii() and year.isdigit() and len(year) == 4 and rest):  # ASCII digits only
         raise ValueError(text)
     if rest[:1] in ("W", "w") and rest[1:].isdigit() and len(rest) == 3:
         return "week", date.fromisocalendar(int(year), int(rest[1:]), 1)

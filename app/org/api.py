@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from app.audit.patient_data import NO_PATIENT_DATA
@@ -98,12 +98,12 @@ def create_session(body: SignInRequest, request: Request, session: SessionDep) -
 
 
 @router.delete("/session", status_code=204)
-def delete_session(request: Request, session: SessionDep, _viewer: CurrentViewer) -> JSONResponse:
+def delete_session(request: Request, session: SessionDep, _viewer: CurrentViewer) -> Response:
     """Sign out: the session ends on the server, not only in the browser."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         sign_out(session, token=token)
-    response = JSONResponse(None, status_code=204)
+    response = Response(status_code=204)  # no body: a JSON "null" breaks the 204 on uvicorn
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.config import get_settings
@@ -39,7 +40,10 @@ ROLE_HOME = {
 @router.get("/sign-in", dependencies=[PUBLIC])
 def read_sign_in(request: Request, next: str = "/") -> Response:
     """Show the sign-in form."""
-    form = SignInForm(next=next)
+    try:
+        form = SignInForm(next=next)
+    except ValidationError:  # a target the form refuses (too long) is dropped: go to the start
+        form = SignInForm()
     return render(request, "org/sign_in.html", {"form": form, "errors": {}})
 
 
