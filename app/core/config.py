@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     psfs_mic_mean: float = Field(default=2.0, gt=0, description="Minimal important change, mean.")
     psfs_mic_single: float = Field(default=3.0, gt=0, description="Minimal important change, one.")
     checklists_dir: Path = Field(default=REPO_ROOT / "checklists")
+    smtp_url: str | None = Field(
+        default=None,
+        description="Where invitation e-mails go: smtp://[user:password@]host[:port], "
+        "smtp+starttls://... or smtps://...; unset: the admin copies the link.",
+    )
+    smtp_from: str = Field(default="hph-tracker@localhost", description="The e-mails' sender.")
 
     @field_validator("default_language")
     @classmethod
