@@ -42,6 +42,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 def domain_errors() -> dict[type[Exception], int]:
     """The services' refusals and the HTTP status each becomes when a route lets it through."""
+    from app.admin.directory import AdminError, AdminNotFound
     from app.checklists.answer_rules import AnswerError
     from app.checklists.service import AnswerConflict, ChecklistClosed, CompletionRefused
     from app.measures.chart_data import MeasureRequestError
@@ -51,6 +52,8 @@ def domain_errors() -> dict[type[Exception], int]:
 
     return {
         PatientNotFound: 404,
+        AdminNotFound: 404,
+        AdminError: 422,
         MeasureNotFound: 404,
         MeasureRequestError: 422,
         PatientRejected: 422,
@@ -149,6 +152,10 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """Build the application with every room's routes."""
+    from app.admin.account_routes import router as account_routes
+    from app.admin.api import router as admin_api
+    from app.admin.people_routes import router as admin_people_routes
+    from app.admin.routes import router as admin_routes
     from app.audit.routes import router as audit_routes
     from app.checklists.api import router as checklists_api
     from app.checklists.routes import router as checklists_routes
@@ -208,6 +215,10 @@ def create_app() -> FastAPI:
         audit_routes,
         dashboards_routes,
         dashboards_api,
+        admin_routes,
+        admin_people_routes,
+        admin_api,
+        account_routes,
     ):
         app.include_router(router)
     return app
