@@ -133,7 +133,7 @@ def import_csv(file: Annotated[Path, typer.Argument(help="email,name,role,scope"
     with database() as session:
         result = import_staff(session, actor=None, data=data)
     for link in result.invited:
-        console.print(f"{link.email}\t{link.path}", highlight=False, soft_wrap=True)
+        typer.echo(f"{link.email}\t{link.path}")
     console.print(
         f"{len(result.invited)} invited, {result.roles_added} roles added, "
         f"{result.unchanged} rows already true.",
@@ -153,7 +153,7 @@ def add_user(
     with database() as session:
         invited = invite_person(session, actor=None, fields=checked)
     console.print(f"{invited.user.email} invited; the link works once, for 72 hours:")
-    console.print(invited.path, highlight=False, soft_wrap=True)
+    typer.echo(invited.path)
 
 
 @users_app.command("list")
@@ -203,4 +203,4 @@ def invite_link(email: str) -> None:
     with database() as session:
         path = issue_link(session, actor=None, user_id=_user_id(session, email))
     console.print(f"New link for {email}; it works once, for 72 hours:", highlight=False)
-    console.print(path, highlight=False, soft_wrap=True)
+    typer.echo(path)
