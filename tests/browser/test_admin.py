@@ -58,12 +58,13 @@ def test_admin_onboards_a_nurse_who_joins_and_is_deactivated(browser, live_serve
 
     nurse.goto(link)
     assert "Nora Nyansatt" in nurse.inner_text("h1")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    nurse.screenshot(path=str(SHOTS / "welcome-768.png"), full_page=True)
     nurse.fill("#password", "kort")
     nurse.fill("#repeat", "kort")
     with nurse.expect_navigation():
         nurse.click("button[type=submit].primary")
     assert "minst 12 tegn" in nurse.inner_text("#password-error")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     nurse.screenshot(path=str(SHOTS / "welcome-error-768.png"), full_page=True)
     nurse.fill("#password", NURSE_PASSWORD)
     nurse.fill("#repeat", NURSE_PASSWORD)
@@ -74,7 +75,7 @@ def test_admin_onboards_a_nurse_who_joins_and_is_deactivated(browser, live_serve
     assert nurse.url.endswith("/my-day")
     assert "Min dag" in nurse.inner_text("h1")
     assert "Nora Nyansatt" in nurse.inner_text("header")
-    nurse.click("nav >> text=Dashbord")
+    nurse.click("header nav >> text=Oversikt")
     nurse.wait_for_load_state()
     assert "Hjemmetjenesten Frøya" in nurse.inner_text("main")
 
@@ -94,5 +95,9 @@ def test_admin_onboards_a_nurse_who_joins_and_is_deactivated(browser, live_serve
 
     admin.goto(f"{live_server}/admin/import")
     _shot(admin, "import")
+    admin.goto(f"{live_server}/account/password")
+    _shot(admin, "password")
+    admin.goto(f"{live_server}/admin")
+    _shot(admin, "home")
     laptop.close()
     tablet.close()
