@@ -123,6 +123,7 @@ def accept_invitation(session: Session, *, token: str, fields: NewPassword) -> U
         what=f"user {user.email} chose a password",
         before={"joined": False},
         after={"joined": True},
+        by=user.email,
     )
     session.flush()
     return user

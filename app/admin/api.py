@@ -109,12 +109,14 @@ class ImportPublic(BaseModel):
 
 
 def _team(team: Team) -> TeamPublic:
+    """A team as the API shows it."""
     return TeamPublic(
         id=int(team.id or 0), slug=team.slug, name=team.name, organisation_id=team.organisation_id
     )
 
 
 def _organisation(organisation: Organisation, teams: list[Team]) -> OrganisationPublic:
+    """An organisation and its teams as the API shows them."""
     return OrganisationPublic(
         id=int(organisation.id or 0),
         slug=organisation.slug,
@@ -128,6 +130,7 @@ def _organisation(organisation: Organisation, teams: list[Team]) -> Organisation
 
 
 def _person(person: Person) -> PersonPublic:
+    """A person as an administrator sees them in the API."""
     return PersonPublic(
         id=int(person.user.id or 0),
         email=person.user.email,
@@ -144,6 +147,7 @@ def _person(person: Person) -> PersonPublic:
 
 
 def _link(request: Request, tasks: BackgroundTasks, person: Person, path: str) -> LinkPublic:
+    """A fresh link for the answer, e-mailed after the commit when SMTP is set."""
     emailed = mail_configured()
     if emailed:
         tasks.add_task(

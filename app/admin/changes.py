@@ -22,14 +22,19 @@ def audit_change(
     what: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    by: str | None = None,
 ) -> None:
-    """Add one audit entry for a change (not flushed: a bulk import adds thousands at once)."""
+    """Add one audit entry for a change (not flushed: a bulk import adds thousands at once).
+
+    Without a viewer the change was made at the command line, or (``by``) by a person who is
+    not signed in yet: the one choosing a password behind their link.
+    """
     detail = json.dumps({"before": before, "after": after}, ensure_ascii=False, default=str)
     session.add(
         AuditEntry(
             at=utcnow(),
             user_id=actor.user_id if actor else None,
-            user_email=actor.email if actor else COMMAND_LINE,
+            user_email=actor.email if actor else (by or COMMAND_LINE),
             role=actor.primary_role if actor else None,
             organisation_id=actor.primary_organisation_id if actor else None,
             action=action.value,

@@ -178,6 +178,7 @@ def list_users(
 
 
 def _user_id(session: Session, email: str) -> int:
+    """The id of the user with this e-mail address (or one clear line)."""
     return int(user_by_email(session, actor=None, email=email).id or 0)
 
 

@@ -162,6 +162,7 @@ def _audit_membership(
     role: str,
     ref: ScopeRef,
 ) -> None:
+    """Audit a role given or taken away."""
     state = {"user": user.email, "role": role, "scope": ref.label}
     before, after = (None, state) if action == AuditAction.create else (state, None)
     audit_change(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request, UploadFile
@@ -205,8 +206,9 @@ def create_link_page(
 
 
 def _account_change(
-    request: Request, session: Session, viewer: Viewer, user_id: int, change
-) -> Response:  # type: ignore[no-untyped-def]
+    request: Request, session: Session, viewer: Viewer, user_id: int, change: Callable[[], object]
+) -> Response:
+    """Run one change to a person's account; back to their page, or its message (422)."""
     try:
         change()
     except AdminError as exc:

@@ -84,19 +84,19 @@ def create_organisation_page(
     return _tree_page(request, session, viewer, form=given, errors=errors, status_code=422)
 
 
-def _organisation_page(  # type: ignore[no-untyped-def]
-    request,
-    session,
-    viewer,
-    organisation_id,
+def _organisation_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    organisation_id: int,
     *,
-    form=None,
-    team_form=None,
-    errors=None,
-    status_code=200,
-):
+    form: dict[str, str] | None = None,
+    team_form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """One organisation's page, with a refused form's values and messages."""
     organisation = get_organisation(session, actor=viewer, organisation_id=organisation_id)
-
     teams = session.exec(
         select(Team).where(Team.organisation_id == organisation_id).order_by(col(Team.name))
     ).all()
