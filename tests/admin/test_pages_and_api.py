@@ -226,3 +226,19 @@ def test_nurses_and_coordinators_get_no_admin_page(db: Session, client: TestClie
     sign_in_client(client, make_user(db, role="nurse", team=team))
     assert client.get("/admin/users").status_code == 403
     assert client.get("/api/v1/admin/organisations").status_code == 403
+
+
+def test_an_organisations_admin_adding_an_organisation_is_told_why_not(
+    db: Session, client: TestClient
+) -> None:
+    network = make_network(db)
+    org = make_organisation(db, network)
+    sign_in_client(client, make_user(db, role="admin", organisation=org))
+    client.cookies.set("hph_lang", "en")
+    page = client.post(
+        "/admin/organisations",
+        data={"slug": "x", "name": "X", "network": network.slug, "kind": "municipality"},
+    )
+    assert page.status_code == 422
+    assert f'role="alert">There is no network &#39;{network.slug}&#39;.' in page.text
+    assert db.exec(select(Organisation).where(Organisation.slug == "x")).first() is None
