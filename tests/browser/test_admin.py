@@ -95,6 +95,26 @@ def test_admin_onboards_a_nurse_who_joins_and_is_deactivated(browser, live_serve
 
     admin.goto(f"{live_server}/admin/import")
     _shot(admin, "import")
+    bad = (
+        "email;name;role;scope\nola@froya.no;Ola;nurse;team:froya-hjemme\n"
+        "per@froya.no;Per;admin;team:froya-hjemme\n"
+    )
+    admin.set_input_files(
+        "#file", {"name": "ansatte.csv", "mimeType": "text/csv", "buffer": bad.encode()}
+    )
+    admin.click("button:has-text('Importer')")
+    admin.wait_for_selector(".notice[role=alert]")
+    assert "Ingenting ble importert" in admin.inner_text("[role=alert]")
+    assert "Rad 3:" in admin.inner_text("[role=alert]")
+    _shot(admin, "import-refused")
+    good = bad.replace(";admin;", ";team;")
+    admin.set_input_files(
+        "#file", {"name": "ansatte.csv", "mimeType": "text/csv", "buffer": good.encode()}
+    )
+    admin.click("button:has-text('Importer')")
+    admin.wait_for_selector("[role=status]")
+    assert "2 invitert" in admin.inner_text("[role=status]")
+    _shot(admin, "import-done")
     admin.goto(f"{live_server}/account/password")
     _shot(admin, "password")
     admin.goto(f"{live_server}/admin")
