@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from app.admin.commands import org_app, users_app
 from app.charts.command import chart
 from app.checklists.commands import checklists_app
 from app.checklists.loader import CatalogueError
@@ -31,6 +32,8 @@ app = typer.Typer(
 )
 app.command("chart")(chart)
 app.add_typer(checklists_app, name="checklists")
+app.add_typer(org_app, name="org")
+app.add_typer(users_app, name="users")
 console = Console()
 errors = Console(stderr=True)
 

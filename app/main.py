@@ -46,6 +46,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 def domain_errors() -> dict[type[Exception], int]:
     """The services' refusals and the HTTP status each becomes when a route lets it through."""
+    from app.admin.directory import AdminError, AdminNotFound
     from app.checklists.adoptions import AdoptionInvalid, AdoptionNotFound
     from app.checklists.answer_rules import AnswerError
     from app.checklists.service import (
@@ -63,6 +64,8 @@ def domain_errors() -> dict[type[Exception], int]:
 
     return {
         PatientNotFound: 404,
+        AdminNotFound: 404,
+        AdminError: 422,
         MeasureNotFound: 404,
         AdoptionNotFound: 404,
         AdoptionInvalid: 422,
@@ -174,6 +177,10 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     """Build the application with every room's routes."""
+    from app.admin.account_routes import router as account_routes
+    from app.admin.api import router as admin_api
+    from app.admin.people_routes import router as admin_people_routes
+    from app.admin.routes import router as admin_routes
     from app.audit.routes import router as audit_routes
     from app.checklists.adoption_api import router as adoption_api
     from app.checklists.adoption_routes import router as adoption_routes
@@ -253,6 +260,10 @@ def create_app() -> FastAPI:
         measure_settings_api,
         adoption_routes,
         adoption_api,
+        admin_routes,
+        admin_people_routes,
+        admin_api,
+        account_routes,
     ):
         app.include_router(router)
     return app

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a statement of a long job may run: migrations, seeding, benches.",
     )
+    smtp_url: str | None = Field(
+        default=None,
+        description="Where invitation e-mails go: smtp://[user:password@]host[:port], "
+        "smtp+starttls://... or smtps://...; unset: the admin copies the link.",
+    )
+    smtp_from: str = Field(default="hph-tracker@localhost", description="The e-mails' sender.")
 
     @field_validator("default_language")
     @classmethod

@@ -158,6 +158,7 @@ def describe_connection_error(url: str, exc: Exception) -> str:
 
 def import_all_models() -> None:
     """Import every table module so that ``SQLModel.metadata`` knows the whole schema."""
+    import app.admin.models
     import app.audit.models
     import app.checklists.models
     import app.goals.models

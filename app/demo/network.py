@@ -92,7 +92,7 @@ NETWORKS: tuple[DemoNetwork, ...] = (
             _municipality(
                 "orkland",
                 "Orkland kommune",
-                "921011926",
+                "921011938",
                 DemoTeam("orkland-hjemme", "Hjemmetjenesten Orkland", 0.05, 0.47, None),
             ),
             _municipality(
@@ -171,7 +171,7 @@ NETWORKS: tuple[DemoNetwork, ...] = (
             _municipality(
                 "voss",
                 "Voss herad",
-                "921190294",
+                "921190298",
                 DemoTeam("voss-hjemme", "Heimetenesta Voss", 0.03, 0.60, None),
             ),
             _municipality(

@@ -63,6 +63,7 @@ class Organisation(Timestamped, table=True):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=20)
     org_number: str | None = Field(default=None, max_length=9)
+    municipality_number: str | None = Field(default=None, max_length=4)
 
 
 class Team(Timestamped, table=True):

@@ -35,7 +35,8 @@ from tests.security.world import (
 
 SKIPPED = {("POST", "/sign-out"), ("DELETE", "/api/v1/session")}  # they end the session
 NOT_TESTED_PATHS = ("/static", "/api/openapi.json", "/api/docs", "/docs/oauth2-redirect")
-ROLES = ("anonymous", "nurse", "team", "coordinator", "admin")
+ROLES = ("anonymous", "nurse", "team", "coordinator", "admin", "org_admin")
+ROLE_OF = {"org_admin": "admin"}  # the organisation's administrator holds the admin role
 # Which teams each role may reach: patient-level, aggregates, and aggregate writes (team role).
 PATIENT_SCOPE = {
     "anonymous": set(),
@@ -43,13 +44,15 @@ PATIENT_SCOPE = {
     "team": {"A"},
     "coordinator": set(),
     "admin": set(),
+    "org_admin": set(),
 }
 AGGREGATE_SCOPE = {
     "anonymous": set(),
     "nurse": {"A"},
     "team": {"A"},
     "coordinator": {"A", "B"},
-    "admin": {"A"},
+    "admin": {"A", "B"},
+    "org_admin": {"A", "B"},
 }
 WRITE_SCOPE = {
     "anonymous": set(),
@@ -57,13 +60,18 @@ WRITE_SCOPE = {
     "team": {"A"},
     "coordinator": set(),
     "admin": set(),
+    "org_admin": set(),
 }
-# A team's measure settings may also be changed by an administrator over the team (admin on A).
-SETTINGS_WRITE_SCOPE = {**WRITE_SCOPE, "admin": {"A"}}
+# Whose organisations, teams, people and roles each role administers (network N1 holds A and B).
+ADMIN_SCOPE = {"admin": {"A", "B"}, "org_admin": {"A", "B"}}
+ADMIN_PARAMS = {"organisation_id", "user_id", "membership_id"}
+ADMIN_PATHS = ("/admin", "/api/v1/admin")
+# A team's measure settings may also be changed by an administrator over the team.
+SETTINGS_WRITE_SCOPE = {**WRITE_SCOPE, **ADMIN_SCOPE}
 SETTINGS_PATHS = ("/measure-settings", "/measures/settings")
-# Nobody in the world administers an organisation or a network: no one adopts variants.
+# Variants are adopted by the administrators of the team's organisation or network.
 ORGANISATION_ADMIN_SCOPE: dict[str, set[str]] = {
-    role: set() for role in ("anonymous", "nurse", "team", "coordinator", "admin")
+    role: ADMIN_SCOPE.get(role, set()) for role in ROLES
 }
 PATIENT_LEVEL = {
     "patient_id",
@@ -98,6 +106,10 @@ RESOLVERS: dict[str, Resolver] = {
     "team_id": lambda o, _p: str(o.team_id),
     "organisation_id": lambda o, _p: str(o.team.organisation_id),
     "period": lambda _o, _p: VALUE_PERIOD,
+    "organisation_id": lambda o, _p: str(o.team.organisation_id),
+    "user_id": lambda o, _p: str(o.extra["user_id"]),
+    "membership_id": lambda o, _p: str(o.extra["membership_id"]),
+    "token": lambda _o, _p: "no-such-link",
 }
 QUERY_RESOLVERS: dict[str, Resolver] = {"unit_id": lambda o, _p: str(o.team_id)}
 
@@ -221,7 +233,7 @@ def check(call: Call, role: str, owner: str, url: str, response) -> list[str]:  
     if role == "anonymous":
         if call.rule_roles != () and _succeeded(response):
             problems.append(f"{where}: reached without signing in")
-    elif call.rule_roles and role not in call.rule_roles:
+    elif call.rule_roles and ROLE_OF.get(role, role) not in call.rule_roles:
         if response.status_code not in (401, 403, 404):
             problems.append(f"{where}: role excluded by the route's rule, expected 401/403/404")
     params = set(call.params)
@@ -241,10 +253,14 @@ def check(call: Call, role: str, owner: str, url: str, response) -> list[str]:  
         and _succeeded(response)
     ):
         problems.append(f"{where}: organisation of team {owner} reached without administering it")
+    if call.template.startswith(ADMIN_PATHS) and role not in ADMIN_SCOPE and _succeeded(response):
+        problems.append(f"{where}: an admin route answered a {role}")
+    if params & ADMIN_PARAMS and owner not in ADMIN_SCOPE.get(role, set()) and _succeeded(response):
+        problems.append(f"{where}: team {owner}'s organisation or people administered by {role}")
     for team, label in LABELS.items():
         if team not in PATIENT_SCOPE[role] and label in text:
             problems.append(f"{where}: shows patient label {label!r}")
-    if role in ("coordinator", "admin") and 200 <= response.status_code < 300:
+    if role in ("coordinator", "admin", "org_admin") and 200 <= response.status_code < 300:
         kind = response.headers.get("content-type", "")
         if "json" in kind:
             shown = small_counts(json.loads(text or "null"))
@@ -313,4 +329,5 @@ def test_every_route_keeps_every_role_inside_its_scope(
     print(f"successful answers by role: {successes}")
     assert checked > 500
     assert successes["nurse"] > 30 and successes["coordinator"] > 3
+    assert successes["admin"] > 20 and successes["org_admin"] > 20  # they reach their own
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:80])

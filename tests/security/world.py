@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.checklists.in_use import catalogue_in_use
 from app.checklists.service import save_answer
@@ -15,7 +15,7 @@ from app.core.hardening import CSRF_COOKIE, CSRF_HEADER
 from app.goals.service import create_goal, rate_goal, record_conversation
 from app.measures.annotations import AnnotationFields, create_annotation
 from app.measures.manual import ManualFields, create_manual_measure, save_value
-from app.org.models import Team, User
+from app.org.models import Membership, Team, User
 from app.org.scope import resolve_viewer
 from app.pathways.events import record_event
 from app.pathways.models import PathwayEvent
@@ -63,7 +63,8 @@ class Owned:
 
 @dataclass
 class World:
-    """Teams A and B in organisation O1 (network N1), team C in O2 (network N2), and users."""
+    """Teams A and B in organisation O1 (network N1), team C in O2 (network N2), and users
+    (the admin administers network N1, the org_admin organisation O1)."""
 
     owners: dict[str, Owned]
     users: dict[str, User]
@@ -82,6 +83,10 @@ def _fill_team(db: Session, owned: Owned) -> None:
     """Give a team a patient with a discharge, an answer, goals, an annotation and a measure."""
     builder = make_user(db, role="team", team=owned.team)
     viewer = resolve_viewer(db, builder)
+    owned.extra["user_id"] = int(builder.id or 0)
+    owned.extra["membership_id"] = int(
+        db.exec(select(Membership.id).where(Membership.user_id == builder.id)).one() or 0
+    )
     patient = make_patient(db, owned.team, label=owned.label)
     pathway = pathway_of(db, patient)
     owned.patient_id, owned.pathway_id = int(patient.id or 0), int(pathway.id or 0)
@@ -165,7 +170,8 @@ def build_world(db: Session) -> World:
         "nurse": make_user(db, role="nurse", team=teams["A"]),
         "team": make_user(db, role="team", team=teams["A"]),
         "coordinator": make_user(db, role="coordinator", network=n1),
-        "admin": make_user(db, role="admin", team=teams["A"]),
+        "admin": make_user(db, role="admin", network=n1),
+        "org_admin": make_user(db, role="admin", organisation=o1),
     }
     db.flush()
     return World(owners, users)
