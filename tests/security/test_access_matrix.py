@@ -106,7 +106,6 @@ RESOLVERS: dict[str, Resolver] = {
     "team_id": lambda o, _p: str(o.team_id),
     "organisation_id": lambda o, _p: str(o.team.organisation_id),
     "period": lambda _o, _p: VALUE_PERIOD,
-    "organisation_id": lambda o, _p: str(o.team.organisation_id),
     "user_id": lambda o, _p: str(o.extra["user_id"]),
     "membership_id": lambda o, _p: str(o.extra["membership_id"]),
     "token": lambda _o, _p: "no-such-link",

@@ -57,7 +57,6 @@ def real_path_parameters(owned: Owned, path: str) -> dict[str, object]:
         "organisation_id": owned.team.organisation_id,
         "period": "2026-W09",
         "measure_id": owned.manual_measure_id if "manual-measures" in path else "hph-1-on-time",
-        "organisation_id": owned.team.organisation_id,
         "user_id": owned.extra["user_id"],
         "membership_id": owned.extra["membership_id"],
     }
