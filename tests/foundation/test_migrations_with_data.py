@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.checklists.in_use import catalogue_in_use
-from app.checklists.models import ChecklistAnswerRevision, ChecklistInstance
+from app.checklists.models import ChecklistAnswer, ChecklistAnswerRevision, ChecklistInstance
 from app.checklists.service import OPEN_STATUSES, save_answer
 from app.core import migrate
 from app.core.db import build_engine
@@ -49,6 +49,7 @@ MOVED_COLUMNS = {
     "checklist_instance": {"event_cancelled"},
     "pathway": {"end_reason"},
     "patient": {"label_key", "reference_key"},
+    "organisation": {"municipality_number"},
 }
 ANSWERED_INSTANCES = 6
 
@@ -126,12 +127,14 @@ def _replay_is_recognised(engine: Engine, newest_keys: dict[int, str]) -> None:
             )
             .one()
         )
+        stored = session.get(ChecklistAnswer, answer_id)
+        assert stored is not None
         _view, answer = save_answer(
             session,
             viewer=resolve_viewer(session, nurse),
             instance_id=instance_id,
             item_id=item_id,
-            value="not_relevant",
+            value=stored.value,
             expected_version=0,
             idempotency_key=key,
         )

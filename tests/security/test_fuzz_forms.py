@@ -91,10 +91,16 @@ READ_BY_MODEL: dict[str, type[BaseModel]] = {
 }
 READ_BY_NAME = {
     "/checklists/{instance_id}/answers/{item_id}": ["value", "version", "idempotency_key"],
+    "/teams/{team_id}/measures/settings": ["follow", "goal-hph-2-on-time", "goal-readmission-30d"],
 }
 NO_FIELDS = {
     "/manual-measures/{measure_id}/values/{period}/delete",
     "/teams/{team_id}/dashboard/annotations/{annotation_id}/delete",
+    "/admin/users/{user_id}/deactivate",
+    "/admin/users/{user_id}/reactivate",
+    "/admin/users/{user_id}/unlock",
+    "/admin/users/{user_id}/link",
+    "/admin/users/{user_id}/memberships/{membership_id}/delete",
 }
 # Where an accepted free-text value is stored, and how the service normalises it.
 STORED: dict[tuple[str, str], tuple[str, str]] = {
