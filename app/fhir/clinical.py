@@ -80,15 +80,17 @@ def patient_resource(patient: Patient) -> dict[str, Any]:
 
 def episode_resource(pathway: Pathway, patient: Patient, team_pk: int) -> dict[str, Any]:
     """A pathway as an EpisodeOfCare, managed by the team responsible for it now."""
-    period: dict[str, Any] = {"start": pathway.started_on.isoformat()}
-    history = [{"status": "active", "period": dict(period)}]
-    status = "active"
+    start = pathway.started_on.isoformat()
+    period: dict[str, Any] = {"start": start}
+    history: list[dict[str, Any]] = [{"status": "active", "period": {"start": start}}]
     if pathway.ended_on is not None:
-        period["end"] = pathway.ended_on.isoformat()
-        history[0]["period"]["end"] = pathway.ended_on.isoformat()
-        history.append({"status": "finished", "period": {"start": pathway.ended_on.isoformat()}})
-    if pathway.status == "closed":
-        status = "finished"
+        end = pathway.ended_on.isoformat()
+        period["end"] = end
+        history = [
+            {"status": "active", "period": {"start": start, "end": end}},
+            {"status": "finished", "period": {"start": end}},
+        ]
+    status = "finished" if pathway.status == "closed" else "active"
     return {
         "resourceType": "EpisodeOfCare",
         "id": str(pathway.id),

@@ -122,8 +122,13 @@ SEARCH_PARAMS: dict[str, dict[str, str]] = {
     "Observation": {"patient": "reference"},
     "Questionnaire": {"url": "uri"},
     "Measure": {},
+    "MeasureReport": {"measure": "reference", "subject": "reference"},
     "Organization": {},
 }
+
+
+# Reports are computed per search; they have no stored identity to read back.
+INTERACTIONS = {"MeasureReport": ("search-type",)}
 
 
 def capability_statement(published: str) -> dict[str, Any]:
@@ -131,7 +136,9 @@ def capability_statement(published: str) -> dict[str, Any]:
     resources = [
         {
             "type": kind,
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "interaction": [
+                {"code": code} for code in INTERACTIONS.get(kind, ("read", "search-type"))
+            ],
             "searchParam": [
                 {"name": name, "type": kind_of_param} for name, kind_of_param in params.items()
             ],

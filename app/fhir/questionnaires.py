@@ -158,7 +158,10 @@ def _item(item: ChecklistItem, earlier: dict[str, ChecklistItem]) -> dict[str, A
         result["maxLength"] = item.text_limit
     elif item.type == "number":
         key = "valueDecimal" if item.allowed_decimals else "valueInteger"
-        extensions = [{"url": MIN_VALUE, key: item.min}, {"url": MAX_VALUE, key: item.max}]
+        extensions: list[dict[str, Any]] = [
+            {"url": MIN_VALUE, key: item.min},
+            {"url": MAX_VALUE, key: item.max},
+        ]
         if item.unit:
             extensions.append({"url": UNIT, "valueCoding": {"display": item.unit}})
         result["extension"] = extensions

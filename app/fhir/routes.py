@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
+from app.core.db import utcnow
 from app.core.deps import PUBLIC, CurrentViewer, SessionDep
 from app.core.i18n import _
 from app.fhir import service
@@ -16,6 +17,7 @@ from app.fhir.definitions import SEARCH_PARAMS, capability_statement, measure_re
 from app.fhir.organisations import visible_organization, visible_organizations
 from app.fhir.outcome import FhirProblem, FhirResponse, search_params, searchset
 from app.fhir.questionnaires import questionnaire, questionnaire_entries
+from app.fhir.reports import measure_reports
 from app.fhir.updated import last_updated_filter
 from app.measures.catalogue import measures_in_use
 
@@ -71,6 +73,27 @@ def read_measure(measure_id: str, _viewer: CurrentViewer) -> FhirResponse:
     if measure_id not in measures_in_use():
         raise service.not_found()
     return FhirResponse(measure_resource(measures_in_use().get(measure_id)))
+
+
+@router.get("/MeasureReport", dependencies=[NO_PATIENT_DATA, _params("MeasureReport")])
+def search_measure_reports(
+    request: Request,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    measure: str | None = Query(default=None, max_length=300),
+    subject: str | None = Query(default=None, max_length=100),
+) -> FhirResponse:
+    """A measure for one team or organisation you may see: one summary report per period."""
+    if not measure or not subject:
+        raise FhirProblem(400, _("Search by measure and subject (Organization/team-<id>)."))
+    reports = measure_reports(
+        session,
+        viewer=viewer,
+        measure_id=measure.rsplit("/", 1)[-1],
+        subject=subject,
+        now=utcnow(),
+    )
+    return searchset(request, reports)
 
 
 @router.get("/Organization", dependencies=[NO_PATIENT_DATA, _params("Organization")])

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 from app.audit.models import AuditEntry
 from app.org.models import Organisation
 from tests.foundation.test_route_access import all_routes
-from tests.security.world import NOW, World, build_world, signed_in
+from tests.security.world import CORE_MEASURE, NOW, World, build_world, signed_in
 
 FHIR_JSON = "application/fhir+json"
 
@@ -203,9 +203,47 @@ def test_the_capability_statement_lists_exactly_what_the_routes_serve(app) -> No
     }
     listed = {r["type"]: r for r in statement["rest"][0]["resource"]}
     assert set(listed) == served
-    for resource in listed.values():
-        assert [i["code"] for i in resource["interaction"]] == ["read", "search-type"]
+    for kind, resource in listed.items():
+        codes = [i["code"] for i in resource["interaction"]]
+        assert codes == (["search-type"] if kind == "MeasureReport" else ["read", "search-type"])
     assert {p["name"] for p in listed["QuestionnaireResponse"]["searchParam"]} == {
         "patient",
         "_lastUpdated",
     }
+
+
+def _counts(bundle: dict[str, Any]) -> list[int]:
+    return [
+        p["count"]
+        for entry in bundle["entry"]
+        for group in entry["resource"]["group"]
+        for p in group["population"]
+        if "count" in p
+    ]
+
+
+def test_measure_reports_follow_the_chart_and_its_suppression(app, world: World) -> None:  # type: ignore[no-untyped-def]
+    subject = f"Organization/team-{world.owners['A'].team_id}"
+    with signed_in(app, world.users["team"]) as member:
+        own = fhir_get(member, "/fhir/R4/MeasureReport", measure=CORE_MEASURE, subject=subject)
+    assert own["total"] > 0 and max(_counts(own)) >= 1  # the team sees its own counts
+    report = own["entry"][-1]["resource"]
+    assert report["type"] == "summary" and report["measure"].endswith(f"/Measure/{CORE_MEASURE}")
+    with signed_in(app, world.users["coordinator"]) as coordinator:
+        seen = fhir_get(
+            coordinator, "/fhir/R4/MeasureReport", measure=CORE_MEASURE, subject=subject
+        )
+        masked = [
+            p
+            for entry in seen["entry"]
+            for p in entry["resource"]["group"][0]["population"]
+            if p.get("extension", [{}])[0].get("valueCode") == "masked"
+        ]
+        assert masked and not [c for c in _counts(seen) if 0 < c < 5]
+        fhir_get(coordinator, "/fhir/R4/MeasureReport", status=400, measure=CORE_MEASURE)
+        other = f"Organization/team-{world.owners['C'].team_id}"
+        outside = coordinator.get(
+            "/fhir/R4/MeasureReport", params={"measure": CORE_MEASURE, "subject": other}
+        )
+        assert outside.status_code in (403, 404)
+        assert valid(outside.json()).get_resource_type() == "OperationOutcome"
