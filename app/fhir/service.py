@@ -54,8 +54,13 @@ def _searched_patient(session: Session, viewer: Viewer, patient: str, kind: str)
         )
     except (PatientNotFound, FhirProblem):
         return None
-    record(session, viewer=viewer, action=AuditAction.read, what=f"FHIR {kind} search",
-           patient_id=found.id)  # fmt: skip
+    record(
+        session,
+        viewer=viewer,
+        action=AuditAction.read,
+        what=f"FHIR {kind} search",
+        patient_id=found.id,
+    )
     return found
 
 
@@ -85,8 +90,14 @@ def read_episode(session: Session, *, viewer: Viewer, pathway_id: str) -> Resour
         pathway, patient = get_pathway(session, viewer=viewer, pathway_id=row_id(pathway_id))
     except PatientNotFound:
         raise not_found() from None
-    record(session, viewer=viewer, action=AuditAction.read, what="FHIR EpisodeOfCare",
-           patient_id=patient.id, detail=f"pathway {pathway.id}")  # fmt: skip
+    record(
+        session,
+        viewer=viewer,
+        action=AuditAction.read,
+        what="FHIR EpisodeOfCare",
+        patient_id=patient.id,
+        detail=f"pathway {pathway.id}",
+    )
     return _episode(session, pathway, patient)
 
 

@@ -35,7 +35,7 @@ def _bounds(text: str) -> tuple[datetime, datetime]:
             _(
                 "'_lastUpdated' needs a date (2026-03-01) or a time with its zone, after ge, gt, "
                 "le, lt or eq."
-            ),  # fmt: skip
+            ),
         )
     return moment, moment
 
