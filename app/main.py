@@ -24,6 +24,7 @@ from app.core.i18n import _, set_language
 from app.core.openapi import describe_api
 from app.core.templating import render
 from app.core.text import text_problem
+from app.fhir.outcome import FhirProblem, fhir_problem_handler, is_fhir, outcome_response
 
 logger = logging.getLogger("hph")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -88,6 +89,8 @@ def _domain_handler(status: int):  # type: ignore[no-untyped-def]
     """Answer a service's refusal with its message: JSON for the API, the error page otherwise."""
 
     async def _handle(request: Request, exc: Exception) -> Response:
+        if is_fhir(request):
+            return outcome_response(status, str(exc))
         body: dict[str, object] = {"detail": str(exc)}
         for extra in (
             "missing",
@@ -111,6 +114,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
+        if is_fhir(request):
+            return outcome_response(401, _("Sign in to continue."))
         if _wants_json(request):
             return JSONResponse({"detail": _("Sign in to continue.")}, status_code=401)
         target = f"/sign-in?next={request.url.path}"
@@ -120,10 +125,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        if is_fhir(request):
+            return outcome_response(403, str(exc))
         if _wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=403)
         return render(request, "error.html", {"message": str(exc)}, status_code=403)
 
+    app.add_exception_handler(FhirProblem, fhir_problem_handler)
     for exception_class, status in domain_errors().items():
         app.add_exception_handler(exception_class, _domain_handler(status))
 
@@ -134,6 +142,8 @@ def install_error_handlers(app: FastAPI) -> None:
             message = _("The page was not found.")
         if exc.status_code == 405:
             message = _("This action is not possible here.")
+        if is_fhir(request):
+            return outcome_response(exc.status_code, message, dict(exc.headers or {}))
         if _wants_json(request):
             return JSONResponse(
                 {"detail": message}, status_code=exc.status_code, headers=exc.headers
@@ -143,6 +153,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         message = _validation_message(exc)
+        if is_fhir(request):
+            return outcome_response(400, message)  # FHIR: a search parameter that is not valid
         if _wants_json(request):
             errors = [
                 {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
@@ -155,6 +167,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataError)
     async def _out_of_range(request: Request, _exc: Exception) -> Response:
         message = _("A number in the request is out of range.")
+        if is_fhir(request):
+            return outcome_response(400, message)
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=422)
         return render(request, "error.html", {"message": message}, status_code=422)
@@ -163,6 +177,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         message = _("Something went wrong on our side. What you saved before is kept; try again.")
+        if is_fhir(request):
+            return outcome_response(500, message)
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=500)
         return render(request, "error.html", {"message": message}, status_code=500)
@@ -190,6 +206,7 @@ def create_app() -> FastAPI:
     from app.core.openapi import router as api_docs_router
     from app.dashboards.api import router as dashboards_api
     from app.dashboards.routes import router as dashboards_routes
+    from app.fhir.routes import router as fhir_routes
     from app.goals.api import router as goals_api
     from app.goals.routes import router as goals_routes
     from app.measures.annotations_api import router as annotations_api
@@ -264,6 +281,7 @@ def create_app() -> FastAPI:
         admin_people_routes,
         admin_api,
         account_routes,
+        fhir_routes,
     ):
         app.include_router(router)
     return app

@@ -40,7 +40,7 @@ class PatientDataUse:
 def patient_of_path(session: Session, params: Mapping[str, Any]) -> int | None:
     """The patient a route's path names directly or through one of their records."""
     from app.checklists.models import ChecklistInstance
-    from app.goals.models import Goal, WhatMattersConversation
+    from app.goals.models import Goal, GoalRating, WhatMattersConversation
     from app.pathways.models import Pathway, PathwayEvent, Patient
 
     def number(name: str) -> int | None:
@@ -49,6 +49,13 @@ def patient_of_path(session: Session, params: Mapping[str, Any]) -> int | None:
 
     if (patient_id := number("patient_id")) is not None:
         return session.exec(select(Patient.id).where(Patient.id == patient_id)).first()
+    if (rating_id := number("rating_id")) is not None:
+        return session.exec(
+            select(Pathway.patient_id)
+            .join(Goal, col(Goal.pathway_id) == col(Pathway.id))
+            .join(GoalRating, col(GoalRating.goal_id) == col(Goal.id))
+            .where(GoalRating.id == rating_id)
+        ).first()
     through_pathway: list[tuple[str, Any, Any]] = [
         ("pathway_id", Pathway.id, None),
         ("instance_id", ChecklistInstance.id, ChecklistInstance.pathway_id),

@@ -80,6 +80,7 @@ PATIENT_LEVEL = {
     "event_id",
     "goal_id",
     "conversation_id",
+    "rating_id",
 }
 DESTRUCTIVE = ("/erase", "/delete", "/cancel", "/drop", "/achieve", "/change", "/complete")
 
@@ -88,7 +89,7 @@ Resolver = Callable[[Owned, str], str]
 
 def _measure_id(owned: Owned, path: str) -> str:
     """A core measure for chart routes, the team's manual measure elsewhere."""
-    if "/measures/{measure_id}" in path and "manual-measures" not in path:
+    if ("/measures/{measure_id}" in path or "/Measure/" in path) and "manual-measures" not in path:
         return CORE_MEASURE
     return str(owned.manual_measure_id)
 
@@ -109,8 +110,14 @@ RESOLVERS: dict[str, Resolver] = {
     "user_id": lambda o, _p: str(o.extra["user_id"]),
     "membership_id": lambda o, _p: str(o.extra["membership_id"]),
     "token": lambda _o, _p: "no-such-link",
+    "rating_id": lambda o, _p: str(o.extra["rating_id"]),
+    "questionnaire_id": lambda _o, _p: "hph-2-v1",
+    "organization_id": lambda o, _p: f"team-{o.team_id}",
 }
-QUERY_RESOLVERS: dict[str, Resolver] = {"unit_id": lambda o, _p: str(o.team_id)}
+QUERY_RESOLVERS: dict[str, Resolver] = {
+    "unit_id": lambda o, _p: str(o.team_id),
+    "patient": lambda o, _p: str(o.patient_id),  # FHIR searches name their patient
+}
 
 
 @dataclass(frozen=True)

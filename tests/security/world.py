@@ -132,7 +132,8 @@ def _fill_team(db: Session, owned: Owned) -> None:
         rated_on=date(2026, 3, 3),
     )
     owned.goal_id = goal.id
-    rate_goal(db, viewer=viewer, goal_id=goal.id, rating=6, rated_on=date(2026, 3, 9))
+    rating = rate_goal(db, viewer=viewer, goal_id=goal.id, rating=6, rated_on=date(2026, 3, 9))
+    owned.extra["rating_id"] = int(rating.id or 0)
     annotation = create_annotation(
         db,
         viewer=viewer,
