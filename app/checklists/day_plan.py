@@ -1,13 +1,15 @@
 """The nurse's day: open checklists grouped by patient, the nurse's own or the whole team's.
 
 "Mine" are the patients whose current pathway the nurse has worked on: she recorded one of
-its events (a discharge, the start of home care, a visit), or answered or completed one of its
-checklists. A patient she registered counts as soon as she records the first event. Nothing has
-to be assigned, and a new colleague's list fills as she works.
+its events (a discharge, the start of home care, a visit), completed one of its checklists, or
+started (answered part of) one of the open checklists on the list. A patient she registered
+counts from the first event she records. Nothing has to be assigned, and a new colleague's list
+fills as she works; "whole team" is one tap away.
 
 The list is paged by patient (most urgent first), one card per patient with what matters to
-them, so that the page stays small whatever the size of the team. Every query starts from the
-index on (team, due date) and touches one team's open checklists of the next few weeks.
+them, so that the page stays small whatever the size of the team. The counts are read from
+one covering index (team, status, due date, window, pathway); the nurse's own pathways from
+indexes on who recorded or completed, probed once per pathway on the list.
 """
 
 from __future__ import annotations
@@ -125,21 +127,29 @@ class MyDay:
         return total - self.shown_items
 
 
-def _worked_on(user_id: int) -> Any:
-    """The current pathway was worked on by this user (an event, an answer or a completion)."""
+def _mine(session: Session, user_id: int, conditions: Any) -> set[int]:
+    """The pathways on the list this user worked on: an event she recorded, a checklist she
+    completed, or one of the list she started. One pass over the list, two index probes a row."""
     other = aliased(ChecklistInstance)
     pathway_id = col(ChecklistInstance.pathway_id)
-    return (
+    worked_on = select(pathway_id).where(*conditions).where(
         exists()
-        .where(col(PathwayEvent.pathway_id) == pathway_id)
         .where(col(PathwayEvent.recorded_by_id) == user_id)
+        .where(col(PathwayEvent.pathway_id) == pathway_id)
         | exists()
-        .where(col(other.pathway_id) == pathway_id)
         .where(col(other.completed_by_id) == user_id)
-        | exists()
         .where(col(other.pathway_id) == pathway_id)
-        .where(col(ChecklistAnswer.instance_id) == col(other.id))
+    )
+    started = (
+        select(pathway_id)
+        .join(ChecklistAnswer, col(ChecklistAnswer.instance_id) == col(ChecklistInstance.id))
+        .where(*conditions)
+        .where(col(ChecklistInstance.status) == InstanceStatus.in_progress.value)
         .where(col(ChecklistAnswer.answered_by_id) == user_id)
+    )
+    connection = session.connection()
+    return set(connection.execute(worked_on.distinct()).scalars()) | set(
+        connection.execute(started.distinct()).scalars()
     )
 
 
@@ -184,29 +194,29 @@ def my_day(
     if not team_ids:
         return MyDay(today, [], empty, 0, 1, 1, who, when)
     conditions = _open_items(team_ids, now, today)
-    if who == "mine":
-        conditions = (*conditions, _worked_on(viewer.user_id))
     bucket = _when(now)
-    per_patient = session.exec(
+    per_pathway = session.connection().execute(
         select(
-            col(Pathway.patient_id),
+            col(ChecklistInstance.pathway_id),
             bucket.label("bucket"),
             func.count().label("n"),
             func.min(col(ChecklistInstance.due_date)).label("first_due"),
         )
-        .join(Pathway, col(Pathway.id) == col(ChecklistInstance.pathway_id))
         .where(*conditions)
-        .group_by(col(Pathway.patient_id), bucket)
+        .group_by(col(ChecklistInstance.pathway_id), bucket)
     ).all()
+    mine = _mine(session, viewer.user_id, conditions) if who == "mine" else None
     counts = dict(empty)
     first: dict[int, date] = {}
-    for patient_id, kind, n, first_due in per_patient:
+    for pathway_id, kind, n, first_due in per_pathway:
+        if mine is not None and pathway_id not in mine:
+            continue
         counts[kind] += n
         if when in ("all", kind):
-            first[patient_id] = min(first.get(patient_id, first_due), first_due)
-    ordered = sorted(first, key=lambda pid: (first[pid], pid))
+            first[pathway_id] = min(first.get(pathway_id, first_due), first_due)
+    ordered = [pid for _due, pid in sorted((due, pid) for pid, due in first.items())]
     if sort == "patient":
-        labels = _labels(session, ordered)
+        labels = _labels(session, conditions)
         ordered.sort(key=lambda pid: (labels.get(pid, ""), pid))
     pages = max(1, -(-len(ordered) // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -222,29 +232,32 @@ def my_day(
     return MyDay(today, patients, counts, len(ordered), page, pages, who, when)
 
 
-def _labels(session: Session, patient_ids: list[int]) -> dict[int, str]:
-    """Patients' labels, by id."""
-    rows = session.exec(
-        select(Patient.id, Patient.label).where(col(Patient.id).in_(patient_ids))
+def _labels(session: Session, conditions: Any) -> dict[int, str]:
+    """The patients' labels of the pathways on the list, by pathway."""
+    on_list = select(col(ChecklistInstance.pathway_id)).where(*conditions)
+    rows = session.connection().execute(
+        select(Pathway.id, Patient.label)
+        .join(Patient, col(Patient.id) == col(Pathway.patient_id))
+        .where(col(Pathway.id).in_(on_list))
     ).all()
-    return {int(pid or 0): label for pid, label in rows}
+    return {int(pathway_id or 0): label for pathway_id, label in rows}
 
 
 def _cards(
     session: Session, chosen: list[int], conditions: Any, bucket: Any, when: str, today: date
 ) -> list[PatientWork]:
-    """The cards of these patients, in this order, with their checklists and what matters."""
+    """The cards of these pathways' patients, in this order, with checklists and what matters."""
     query = (
         select(ChecklistInstance, Patient.id, Patient.label, bucket)
         .join(Pathway, col(Pathway.id) == col(ChecklistInstance.pathway_id))
         .join(Patient, col(Patient.id) == col(Pathway.patient_id))
         .where(*conditions)
-        .where(col(Patient.id).in_(chosen))
+        .where(col(ChecklistInstance.pathway_id).in_(chosen))
         .order_by(col(ChecklistInstance.window_end), col(ChecklistInstance.id))
     )
     if when != "all":
         query = query.where(bucket == when)
-    grouped: dict[int, tuple[str, int, list[WorkItem]]] = {}
+    grouped: dict[int, tuple[str, int, list[WorkItem]]] = {}  # by pathway
     for instance, patient_id, label, kind in session.exec(query).all():
         item = WorkItem(
             instance_id=int(instance.id or 0),
@@ -258,20 +271,20 @@ def _cards(
             when=kind,
             days_overdue=max((today - instance.due_date).days, 0) if kind == "overdue" else 0,
         )
-        grouped.setdefault(item.patient_id, (label, instance.pathway_id, []))[2].append(item)
-    words, goals = _what_matters(session, [pathway for _l, pathway, _i in grouped.values()])
+        grouped.setdefault(instance.pathway_id, (label, item.patient_id, []))[2].append(item)
+    words, goals = _what_matters(session, list(grouped))
     return [
         PatientWork(
-            patient_id=pid,
-            patient_label=grouped[pid][0],
-            pathway_id=grouped[pid][1],
-            items=grouped[pid][2],
-            words=words.get(grouped[pid][1], (None, False))[0],
-            asked=grouped[pid][1] in words,
-            goals=goals.get(grouped[pid][1], []),
+            patient_id=grouped[pathway_id][1],
+            patient_label=grouped[pathway_id][0],
+            pathway_id=pathway_id,
+            items=grouped[pathway_id][2],
+            words=words.get(pathway_id, (None, False))[0],
+            asked=pathway_id in words,
+            goals=goals.get(pathway_id, []),
         )
-        for pid in chosen
-        if pid in grouped
+        for pathway_id in chosen
+        if pathway_id in grouped
     ]
 
 

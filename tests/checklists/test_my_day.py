@@ -129,6 +129,7 @@ def test_my_day_is_paged_by_patient_with_a_count_of_what_is_not_shown(
             now=now,
         )
     sign_in_client(client, nurse)
+    client.cookies.set("hph_lang", "en")
     first = client.get("/my-day?who=team&sort=patient")
     assert first.text.count('class="patient-work"') == PAGE_SIZE
     assert "PG-00 1940" in first.text and f"PG-{PAGE_SIZE:02d} 1940" not in first.text
