@@ -132,13 +132,17 @@ def _mine(session: Session, user_id: int, conditions: Any) -> set[int]:
     completed, or one of the list she started. One pass over the list, two index probes a row."""
     other = aliased(ChecklistInstance)
     pathway_id = col(ChecklistInstance.pathway_id)
-    worked_on = select(pathway_id).where(*conditions).where(
-        exists()
-        .where(col(PathwayEvent.recorded_by_id) == user_id)
-        .where(col(PathwayEvent.pathway_id) == pathway_id)
-        | exists()
-        .where(col(other.completed_by_id) == user_id)
-        .where(col(other.pathway_id) == pathway_id)
+    worked_on = (
+        select(pathway_id)
+        .where(*conditions)
+        .where(
+            exists()
+            .where(col(PathwayEvent.recorded_by_id) == user_id)
+            .where(col(PathwayEvent.pathway_id) == pathway_id)
+            | exists()
+            .where(col(other.completed_by_id) == user_id)
+            .where(col(other.pathway_id) == pathway_id)
+        )
     )
     started = (
         select(pathway_id)
@@ -195,16 +199,20 @@ def my_day(
         return MyDay(today, [], empty, 0, 1, 1, who, when)
     conditions = _open_items(team_ids, now, today)
     bucket = _when(now)
-    per_pathway = session.connection().execute(
-        select(
-            col(ChecklistInstance.pathway_id),
-            bucket.label("bucket"),
-            func.count().label("n"),
-            func.min(col(ChecklistInstance.due_date)).label("first_due"),
+    per_pathway = (
+        session.connection()
+        .execute(
+            select(
+                col(ChecklistInstance.pathway_id),
+                bucket.label("bucket"),
+                func.count().label("n"),
+                func.min(col(ChecklistInstance.due_date)).label("first_due"),
+            )
+            .where(*conditions)
+            .group_by(col(ChecklistInstance.pathway_id), bucket)
         )
-        .where(*conditions)
-        .group_by(col(ChecklistInstance.pathway_id), bucket)
-    ).all()
+        .all()
+    )
     mine = _mine(session, viewer.user_id, conditions) if who == "mine" else None
     counts = dict(empty)
     first: dict[int, date] = {}
@@ -235,11 +243,15 @@ def my_day(
 def _labels(session: Session, conditions: Any) -> dict[int, str]:
     """The patients' labels of the pathways on the list, by pathway."""
     on_list = select(col(ChecklistInstance.pathway_id)).where(*conditions)
-    rows = session.connection().execute(
-        select(Pathway.id, Patient.label)
-        .join(Patient, col(Patient.id) == col(Pathway.patient_id))
-        .where(col(Pathway.id).in_(on_list))
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(Pathway.id, Patient.label)
+            .join(Patient, col(Patient.id) == col(Pathway.patient_id))
+            .where(col(Pathway.id).in_(on_list))
+        )
+        .all()
+    )
     return {int(pathway_id or 0): label for pathway_id, label in rows}
 
 
