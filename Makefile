@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint unit messages vendor bench clean
+.PHONY: setup demo test lint unit messages vendor vendor-gzip bench clean
 
 setup: $(STAMP)
 
@@ -41,11 +41,18 @@ vendor:
 	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx-$$(node -p "require('htmx.org/package.json').version").min.js
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js app/static/vendor/swagger-ui-bundle-$$(node -p "require('swagger-ui-dist/package.json').version").js
 	cp node_modules/swagger-ui-dist/swagger-ui.css app/static/vendor/swagger-ui-$$(node -p "require('swagger-ui-dist/package.json').version").css
+	$(MAKE) vendor-gzip
+
+# A gzip twin of each vendored file, served to browsers that take gzip (app/core/static.py).
+vendor-gzip:
+	rm -f app/static/vendor/*.gz
+	for f in app/static/vendor/*.js app/static/vendor/*.css; do gzip -9 -n -k -f "$$f"; done
 
 bench: setup
 	$(BIN)/python bench/durability.py
 	$(BIN)/python bench/engine.py --scale 70 --backend both
 	$(BIN)/python bench/chart_cli.py
+	$(BIN)/python bench/my_day.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache hph.db hph.db-*

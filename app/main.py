@@ -11,9 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.config import get_settings
@@ -22,6 +22,7 @@ from app.core.hardening import CSRFProtection, security_headers
 from app.core.heap import settle_heap
 from app.core.i18n import _, set_language
 from app.core.openapi import describe_api
+from app.core.static import CompressedStaticFiles
 from app.core.templating import render
 from app.core.text import text_problem
 from app.fhir.outcome import FhirProblem, fhir_problem_handler, is_fhir, outcome_response
@@ -237,6 +238,11 @@ def create_app() -> FastAPI:
         lifespan=_lifespan,
     )
 
+    # Pages and answers above a kilobyte go out compressed (a day's list, a dashboard); static
+    # files with a .gz twin come already compressed and pass through untouched. Added first,
+    # so innermost: it sees each response whole, before the middleware below streams it.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+
     @app.middleware("http")
     async def _language_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         set_language(request.cookies.get(LANGUAGE_COOKIE) or get_settings().default_language)
@@ -252,7 +258,7 @@ def create_app() -> FastAPI:
 
     install_error_handlers(app)
     app.openapi = lambda: describe_api(app)  # type: ignore[method-assign]
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
     for router in (
         health_router,
         api_docs_router,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
@@ -97,15 +97,35 @@ class WorkItemPublic(BaseModel):
     due_date: date
     patient_id: int
     patient_label: str
+    when: Literal["overdue", "today", "week"]
+    days_overdue: int
+
+
+class PatientMattersPublic(BaseModel):
+    """What matters to one patient on the page: the latest words said and the active goals."""
+
+    patient_id: int
+    pathway_id: int
+    asked: bool
+    words: str | None
+    goals: list[str]
 
 
 class MyDayPublic(BaseModel):
-    """The nurse's day."""
+    """One page of the nurse's day, by patient (most urgent first), with the counts of all."""
 
     today: date
+    who: Literal["mine", "team"]
+    when: Literal["all", "overdue", "today", "week"]
+    page: int
+    pages: int
+    total_patients: int
+    counts: dict[str, int] = Field(description="Open checklists overdue, today and this week.")
+    not_shown: int = Field(description="Checklists of the list on other pages.")
     overdue: list[WorkItemPublic]
     open_now: list[WorkItemPublic]
     coming_up: list[WorkItemPublic]
+    patients: list[PatientMattersPublic]
 
 
 def checklist_public(view: ChecklistView) -> ChecklistPublic:
@@ -160,20 +180,43 @@ def read_my_day(
     team_id: Annotated[
         int | None, Query(description="Only this team's (default: all yours).")
     ] = None,
+    who: Annotated[
+        Literal["mine", "team"],
+        Query(description="Your patients (worked on by you) or the whole team's."),
+    ] = "mine",
+    when: Annotated[Literal["all", "overdue", "today", "week"], Query()] = "all",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> MyDayPublic:
-    """Checklists overdue, open now and coming up for your teams (or one of them)."""
+    """One page of open checklists, by patient: overdue, open now and coming up this week."""
     from app.checklists.in_use import checklist_title
 
-    day = my_day(session, viewer=viewer, team_id=team_id)
+    day = my_day(session, viewer=viewer, team_id=team_id, who=who, when=when, page=page)
 
     def shape(items):  # type: ignore[no-untyped-def]
         return [WorkItemPublic(**vars(i), title=checklist_title(i.definition_id)) for i in items]
 
     return MyDayPublic(
         today=day.today,
+        who=who,
+        when=when,
+        page=day.page,
+        pages=day.pages,
+        total_patients=day.total_patients,
+        counts=day.counts,
+        not_shown=day.not_shown,
         overdue=shape(day.overdue),
         open_now=shape(day.open_now),
         coming_up=shape(day.coming_up),
+        patients=[
+            PatientMattersPublic(
+                patient_id=p.patient_id,
+                pathway_id=p.pathway_id,
+                asked=p.asked,
+                words=p.words,
+                goals=p.goals,
+            )
+            for p in day.patients
+        ],
     )
 
 

@@ -43,6 +43,18 @@ class ChecklistInstance(Versioned, table=True):
         UniqueConstraint("pathway_id", "definition_id", "event_id", "occurrence"),
         Index("ix_checklist_instance_team_id_due_date", "team_id", "due_date"),
         Index("ix_checklist_instance_team_id_status", "team_id", "status"),
+        # My day: one team's open checklists of the next weeks, read from the index alone,
+        # and the pathways a nurse completed a checklist of.
+        Index(
+            "ix_checklist_instance_my_day",
+            "team_id",
+            "status",
+            "due_date",
+            "window_start",
+            "window_end",
+            "pathway_id",
+        ),
+        Index("ix_checklist_instance_completed_by_id_pathway_id", "completed_by_id", "pathway_id"),
         # Serves every measure: one checklist's items in a date range, with the columns the
         # counting reads carried in the index so the table itself is not visited.
         Index(

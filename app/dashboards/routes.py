@@ -42,8 +42,11 @@ router = APIRouter(include_in_schema=False, dependencies=[NO_PATIENT_DATA])
 OptionalDate = Annotated[date | None, Query()]
 
 
-def spec_json(spec: dict[str, Any] | None) -> Markup:
-    """A spec as JSON safe inside a <script type="application/json"> block."""
+def spec_json(spec: dict[str, Any] | None, *, points_in_table: bool = False) -> Markup:
+    """A spec as JSON safe inside a <script type="application/json"> block; with
+    ``points_in_table`` its points are left to the page's data table (sent once, not twice)."""
+    if spec is not None and points_in_table and "values" in spec.get("data", {}):
+        spec = {**spec, "data": {"name": "points"}}
     text = json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
     return Markup(text.replace("&", "\\u0026"))  # noqa: S704 - escaped above
 

@@ -143,6 +143,7 @@ class PathwayEvent(Versioned, table=True):
         CheckConstraint(sql_in("status", tuple(s.value for s in EventStatus)), name="status"),
         Index("ix_pathway_event_pathway_id_occurred_at", "pathway_id", "occurred_at"),
         Index("ix_pathway_event_kind_occurred_on", "kind", "occurred_on", "team_id", "status"),
+        Index("ix_pathway_event_recorded_by_id_pathway_id", "recorded_by_id", "pathway_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

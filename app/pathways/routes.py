@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.audit.patient_data import PATIENT_DATA
+from app.checklists.day_plan import SORTS, WHEN, WHO
 from app.checklists.service import effective_status
 from app.checklists.worklist import (
-    SORT_KEYS,
     TEAM_COOKIE,
     chosen_team,
     my_day,
@@ -87,13 +87,27 @@ def read_my_day(
     viewer: PatientWorker,
     sort: str = "due",
     team: str | None = None,
+    who: str = "mine",
+    when: str = "all",
+    page: str = "1",
 ) -> Response:
-    """Show what is overdue, open now and coming up for the nurse's teams (or the one picked)."""
-    sort = sort if sort in SORT_KEYS else "due"
+    """Show one page of the nurse's open checklists by patient: hers or the team's, and when.
+
+    Query parameters (stable, cached by the offline copy): ``who`` mine|team, ``when``
+    all|overdue|today|week, ``team`` a team id or all (remembered), ``sort`` due|patient,
+    ``page`` from 1.
+    """
+    sort = sort if sort in SORTS else "due"
+    who = who if who in WHO else "mine"
+    when = when if when in WHEN else "all"
+    number = int(page) if page.isdecimal() and page.isascii() and len(page) < 7 else 1
     teams = team_choices(session, viewer.patient_team_ids)
     team_id = chosen_team(teams, team, request.cookies.get(TEAM_COOKIE))
-    day = my_day(session, viewer=viewer, sort=sort, team_id=team_id)
-    context = {"viewer": viewer, "day": day, "sort": sort, "teams": teams, "team_id": team_id}
+    day = my_day(
+        session, viewer=viewer, sort=sort, team_id=team_id, who=who, when=when, page=number
+    )
+    query = {"who": who, "when": when, "sort": sort}
+    context = {"viewer": viewer, "day": day, "teams": teams, "team_id": team_id, "query": query}
     response = render(request, "pathways/my_day.html", context)
     if team is not None and len(teams) > 1:
         remember_team(response, team_id)

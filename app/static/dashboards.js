@@ -2,10 +2,38 @@
 (function () {
   "use strict";
 
+  // The points come once, in the chart's data table: the period from the row heading, the
+  // exact values and the fields that style the marks from the row's data attributes.
+  function number(text) {
+    return text === undefined ? null : Number(text);
+  }
+
+  function tablePoints(table) {
+    if (!table) { return []; }
+    return Array.prototype.map.call(table.tBodies[0].rows, function (row, index) {
+      var data = row.dataset;
+      return {
+        number: index + 1,
+        period: row.cells[0].textContent.trim(),
+        value: number(data.v),
+        centre: number(data.c),
+        lower: number(data.l),
+        upper: number(data.u),
+        part: Number(data.p),
+        runs_signal: data.r !== undefined,
+        status: data.s,
+        incomplete: data.i !== undefined,
+      };
+    });
+  }
+
   function draw(element) {
     var source = document.getElementById(element.dataset.spec);
     if (!source || !window.vegaEmbed) { return; }
     var spec = JSON.parse(source.textContent);
+    if (spec.data && spec.data.name === "points") {
+      spec.data = { values: tablePoints(document.getElementById(element.dataset.table)) };
+    }
     delete spec.$schema;  // the server writes v5 specs; the vendored Vega-Lite 6 reads them
     if (element.dataset.keepTitle !== "true") { delete spec.title; }  // the card's heading says it
     if (spec.layer && !spec.facet) {

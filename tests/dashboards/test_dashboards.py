@@ -149,6 +149,45 @@ def test_team_dashboard_page_draws_specs_and_data_tables(
     assert "<script>" not in page.text  # no inline JavaScript
 
 
+def test_team_dashboard_sends_each_charts_points_once(
+    client: TestClient, db: Session, network
+) -> None:  # type: ignore[no-untyped-def]
+    """The points travel in the data table only: the spec names it, its rows carry the rest."""
+    import json
+
+    team = network["big"]
+    user = make_user(db, role="team", team=team)
+    items = team_dashboard(
+        db,
+        viewer=resolve_viewer(db, user),
+        team_id=int(team.id or 0),
+        period="month",
+        start=None,
+        end=None,
+        now=NOW,
+    )
+    hph2 = next(item for item in items if item.info.id == MEASURE)
+    assert hph2.spec is not None
+    client.cookies.set("hph_lang", "en")
+    sign_in_client(client, user)
+    text = client.get(f"/teams/{team.id}/dashboard?period=month").text
+    specs = re.findall(r'<script type="application/json" id="spec-(\d+)">(.*?)</script>', text)
+    assert specs and all(json.loads(spec)["data"] == {"name": "points"} for _n, spec in specs)
+    assert '"values": [{"number"' not in text
+    number = next(n for n, spec in specs if json.loads(spec)["title"] == hph2.spec["title"])
+    table = re.search(rf'<table class="data" id="points-{number}">(.*?)</table>', text, re.S)
+    assert table is not None
+    rows = re.findall(r"<tr (data-s=[^>]*)>\s*<th scope=\"row\">(?:<a [^>]*>)?([^<]+)", table[1])
+    expected = hph2.spec["data"]["values"]
+    assert len(rows) == len(expected)
+    for (attributes, period), point in zip(rows, expected, strict=True):
+        assert period == point["period"]
+        assert f'data-s="{point["status"]}"' in attributes
+        if point["value"] is not None:
+            assert f'data-v="{point["value"]}"' in attributes
+        assert ("data-r" in attributes.split()) == point["runs_signal"]
+
+
 def test_team_dashboard_refuses_bad_input_with_a_message(
     client: TestClient, db: Session, network
 ) -> None:  # type: ignore[no-untyped-def]
