@@ -86,7 +86,7 @@ def _plan(session: Session, viewer: Viewer, query: str) -> str:
 
     statement = (
         select(Patient.id)
-        .where(col(Patient.team_id).in_(sorted(viewer.patient_team_ids)), *_matching(query))
+        .where(*_matching(query, sorted(viewer.patient_team_ids)))
         .order_by(col(Patient.label_key))
         .limit(50)
     )

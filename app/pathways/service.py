@@ -49,20 +49,34 @@ def _search_terms(query: str) -> tuple[list[int], str | None]:
     return years, search_key(rest)
 
 
-def _matching(query: str) -> list[Any]:
-    """The conditions a search puts on patients: every year, and the key as a prefix of the
-    label or the local reference (a range on an index, never a scan)."""
+def _matching(query: str, team_ids: list[int]) -> list[Any]:
+    """The conditions a search puts on the patients of some teams: every year, and the key as
+    a prefix of the label or the local reference. Each branch starts with the team, so each is
+    a range on its own (team, key) index, never a scan of the team's patients."""
     years, key = _search_terms(query)
+    in_teams = col(Patient.team_id).in_(team_ids)
     conditions: list[Any] = [col(Patient.birth_year) == year for year in years]
-    if key:
-        end = key + "\U0010ffff"
-        conditions.append(
-            or_(
-                and_(col(Patient.label_key) >= key, col(Patient.label_key) < end),
-                and_(col(Patient.reference_key) >= key, col(Patient.reference_key) < end),
-            )
-        )
-    return conditions
+    if not key:
+        return [in_teams, *conditions]
+    end = key + "\U0010ffff"
+    by_label = and_(in_teams, col(Patient.label_key) >= key, col(Patient.label_key) < end)
+    by_reference = and_(
+        in_teams, col(Patient.reference_key) >= key, col(Patient.reference_key) < end
+    )
+    return [or_(by_label, by_reference), *conditions]
+
+
+def _open_pathways(session: Session, patient_ids: list[int]) -> dict[int, int]:
+    """How many open pathways each of these patients has (only the page's patients)."""
+    if not patient_ids:
+        return {}
+    rows = session.exec(
+        select(col(Pathway.patient_id), func.count())
+        .where(col(Pathway.patient_id).in_(patient_ids))
+        .where(Pathway.status == PathwayStatus.open.value)
+        .group_by(col(Pathway.patient_id))
+    ).all()
+    return {int(patient_id): int(n) for patient_id, n in rows}
 
 
 def _search(
@@ -80,22 +94,17 @@ def _search(
         team_ids = team_ids & {team_id}
     if not team_ids:
         return [], 0
-    conditions = [col(Patient.team_id).in_(sorted(team_ids)), *_matching(query)]
+    conditions = _matching(query, sorted(team_ids))
     total = int(session.exec(select(func.count()).select_from(Patient).where(*conditions)).one())
-    open_pathways = (
-        select(col(Pathway.patient_id), func.count().label("open_count"))
-        .where(Pathway.status == PathwayStatus.open.value)
-        .group_by(col(Pathway.patient_id))
-        .subquery()
-    )
-    rows = session.exec(
-        select(Patient, func.coalesce(open_pathways.c.open_count, 0))
-        .join(open_pathways, open_pathways.c.patient_id == Patient.id, isouter=True)
+    patients = session.exec(
+        select(Patient)
         .where(*conditions)
         .order_by(col(Patient.label_key), col(Patient.id))
         .limit(limit)
         .offset(offset)
     ).all()
+    open_counts = _open_pathways(session, [int(p.id or 0) for p in patients])
+    rows = [(patient, open_counts.get(int(patient.id or 0), 0)) for patient in patients]
     record(
         session,
         viewer=viewer,
@@ -103,7 +112,7 @@ def _search(
         what="patient list",
         detail=f"{len(rows)} of {total} patients from {offset}; teams {sorted(team_ids)}",
     )
-    return [(patient, int(n)) for patient, n in rows], total
+    return rows, total
 
 
 def find_patients(
