@@ -14,6 +14,8 @@ when an item is in the numerator. Every item has a window (MEASUREMENT.md §1)::
     count: {of: what_matters, within_days: 14}
     count: {of: goal_reratings, due_days: 196}
     count: {of: psfs_change, result: improved}        # or mean_change (type mean)
+    count: {of: follow_ups, rules: [falls]}           # risk follow-ups done in time (all
+                                                      # rules when ``rules`` is left out)
 
 A goal line is written in the unit the chart shows: per cent for proportions.
 """
@@ -138,8 +140,16 @@ class PsfsChangeCount(_Strict):
     result: Literal["improved", "mean_change"] = "improved"
 
 
+class FollowUpCount(_Strict):
+    """Follow-ups of risk rules (``checklists/risks``): done within their window."""
+
+    of: Literal["follow_ups"]
+    rules: Annotated[list[ChecklistRef], Field(min_length=1)] | None = None
+
+
 CountRule = Annotated[
     ChecklistCount
+    | FollowUpCount
     | BundleCount
     | ReadmissionCount
     | WhatMattersCount
