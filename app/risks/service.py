@@ -137,17 +137,14 @@ def sync_follow_ups(
                 due_month=now.date(),
             )
             _schedule(session, current, rule, pathway=pathway, patient=patient, found_at=now)
+        elif current is None:
+            continue
         elif met and current.cancel_cause == CancelCause.answer_changed.value:
             # The risk is back after a correction: a fresh window from now.
             current.status, current.cancel_cause = FollowUpStatus.open.value, None
             current.version += 1
             _schedule(session, current, rule, pathway=pathway, patient=patient, found_at=now)
-        elif (
-            not met
-            and current is not None
-            and current.status == FollowUpStatus.open.value
-            and current.window_end >= now
-        ):
+        elif not met and current.status == FollowUpStatus.open.value and current.window_end >= now:
             # Once the window has closed the follow-up was missed; a late correction does not
             # take it out of the measure (a person may still mark it not needed, with why).
             current.status = FollowUpStatus.cancelled.value
