@@ -61,6 +61,7 @@ def domain_errors() -> dict[type[Exception], int]:
     from app.pathways.events import EventConflict, EventRejected
     from app.pathways.lifecycle import PathwayConflict
     from app.pathways.service import PatientNotFound, PatientRejected, SameLabel
+    from app.risks.service import FollowUpConflict, FollowUpRefused
 
     return {
         PatientNotFound: 404,
@@ -73,6 +74,8 @@ def domain_errors() -> dict[type[Exception], int]:
         MeasureRequestError: 422,
         PatientRejected: 422,
         EventRejected: 422,
+        FollowUpRefused: 422,
+        FollowUpConflict: 409,
         AnswerError: 422,
         CompletionRefused: 422,
         EventConflict: 409,
@@ -201,9 +204,11 @@ def create_app() -> FastAPI:
     from app.org.api import router as org_api
     from app.org.routes import router as org_routes
     from app.pathways.api import router as pathways_api
+    from app.pathways.follow_up_routes import router as follow_ups_routes
     from app.pathways.lifecycle_api import router as pathway_lifecycle_api
     from app.pathways.lifecycle_routes import router as pathway_lifecycle_routes
     from app.pathways.routes import router as pathways_routes
+    from app.risks.api import router as follow_ups_api
 
     app = FastAPI(
         title="HPH Tracker",
@@ -264,6 +269,8 @@ def create_app() -> FastAPI:
         admin_people_routes,
         admin_api,
         account_routes,
+        follow_ups_routes,
+        follow_ups_api,
     ):
         app.include_router(router)
     return app

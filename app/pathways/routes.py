@@ -50,6 +50,7 @@ from app.pathways.service import (
     same_label_patients,
 )
 from app.pathways.timeline import pathway_instances, timeline
+from app.risks.service import open_follow_ups, pathway_follow_ups
 
 router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
@@ -93,7 +94,17 @@ def read_my_day(
     teams = team_choices(session, viewer.patient_team_ids)
     team_id = chosen_team(teams, team, request.cookies.get(TEAM_COOKIE))
     day = my_day(session, viewer=viewer, sort=sort, team_id=team_id)
-    context = {"viewer": viewer, "day": day, "sort": sort, "teams": teams, "team_id": team_id}
+    follow_ups = open_follow_ups(
+        session, viewer=viewer, team_ids=viewer.patient_team_ids if team_id is None else {team_id}
+    )
+    context = {
+        "viewer": viewer,
+        "day": day,
+        "sort": sort,
+        "teams": teams,
+        "team_id": team_id,
+        "follow_ups": follow_ups,
+    }
     response = render(request, "pathways/my_day.html", context)
     if team is not None and len(teams) > 1:
         remember_team(response, team_id)
@@ -206,8 +217,14 @@ def patient_page(
         events = pathway_events(session, pathway_id=int(pathway.id or 0))
         instances = pathway_instances(session, pathway_id=int(pathway.id or 0))
         summary = what_matters_summary(session, viewer=viewer, pathway_id=int(pathway.id or 0))
+        follow_ups = pathway_follow_ups(session, viewer=viewer, pathway=pathway, patient=patient)
         pathways.append(
-            {"pathway": pathway, "entries": timeline(events, instances), "what_matters": summary}
+            {
+                "pathway": pathway,
+                "entries": timeline(events, instances),
+                "what_matters": summary,
+                "follow_ups": follow_ups,
+            }
         )
     now = utcnow()
     context = {
@@ -224,6 +241,8 @@ def patient_page(
         "event_error": None,
         "event_form": {},
         "cancel_form": {},
+        "follow_up_error": None,
+        "follow_up_form": {},
         "can_erase": may_erase(viewer, patient),
         "confirm_label": "",
     }

@@ -209,13 +209,18 @@ def pathway_follow_ups(
 
 
 def open_follow_ups(
-    session: Session, *, team_ids: frozenset[int] | set[int], now: datetime | None = None
+    session: Session,
+    *,
+    viewer: Viewer,
+    team_ids: frozenset[int] | set[int],
+    now: datetime | None = None,
 ) -> list[FollowUpView]:
-    """The open follow-ups of some teams that are due now or overdue (for "My day")."""
+    """The open follow-ups of some of the viewer's teams, due now or overdue (for "My day")."""
     now = now or utcnow()
+    team_ids = set(team_ids) & set(viewer.patient_team_ids)
     if not team_ids:
         return []
-    return _views(
+    views = _views(
         session,
         _with_patient()
         .where(col(FollowUp.team_id).in_(team_ids))
@@ -223,6 +228,14 @@ def open_follow_ups(
         .where(col(FollowUp.window_start) <= now)
         .order_by(col(FollowUp.window_end), col(FollowUp.id)),
     )
+    record(
+        session,
+        viewer=viewer,
+        action=AuditAction.read,
+        what="my day follow-ups",
+        detail=f"{len(views)} open follow-ups",
+    )
+    return views
 
 
 def _load(

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app.checklists.models import ChecklistInstance
 from app.checklists.service import save_answer
 from app.core.i18n import current_language, set_language
-from app.org.models import Team
+from app.org.models import Team, User
 from app.org.scope import Viewer
 from app.pathways.events import record_event
 from app.pathways.models import Pathway, Patient
@@ -43,6 +43,7 @@ class Visit:
 
     db: Session
     team: Team
+    nurse: User
     viewer: Viewer
     patient: Patient
     pathway: Pathway
@@ -71,7 +72,7 @@ class Visit:
 
 def discharged(db: Session, day: date) -> Visit:
     """A patient discharged on a day at 09:00, with the first home visit to fill."""
-    team, _nurse, viewer, patient, pathway = nurse_with_pathway(db, started_on=date(2026, 2, 2))
+    team, nurse, viewer, patient, pathway = nurse_with_pathway(db, started_on=date(2026, 2, 2))
     _event, created = record_event(
         db,
         viewer=viewer,
@@ -81,4 +82,4 @@ def discharged(db: Session, day: date) -> Visit:
         now=at(day, 9),
     )
     instance = next(i for i in created if i.definition_id == "hph-2")
-    return Visit(db, team, viewer, patient, pathway, instance, {})
+    return Visit(db, team, nurse, viewer, patient, pathway, instance, {})
