@@ -188,6 +188,8 @@ def create_app() -> FastAPI:
     from app.checklists.adoption_api import router as adoption_api
     from app.checklists.adoption_routes import router as adoption_routes
     from app.checklists.api import router as checklists_api
+    from app.checklists.burden_api import router as burden_api
+    from app.checklists.burden_routes import router as burden_routes
     from app.checklists.routes import router as checklists_routes
     from app.core.health import router as health_router
     from app.core.openapi import router as api_docs_router
@@ -271,6 +273,8 @@ def create_app() -> FastAPI:
         account_routes,
         follow_ups_routes,
         follow_ups_api,
+        burden_routes,
+        burden_api,
     ):
         app.include_router(router)
     return app
