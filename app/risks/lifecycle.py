@@ -70,7 +70,7 @@ def cancel_follow_ups_of(session: Session, *, instance_ids: list[int]) -> int:
         .where(FollowUp.status == FollowUpStatus.open.value)
     ).all():
         follow_up.status = FollowUpStatus.cancelled.value
-        follow_up.cancel_cause = CancelCause.answer_changed.value
+        follow_up.cancel_cause = CancelCause.event_cancelled.value
         follow_up.version += 1
         session.add(follow_up)
         cancelled += 1

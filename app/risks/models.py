@@ -22,10 +22,12 @@ class FollowUpStatus(StrEnum):
 
 
 class CancelCause(StrEnum):
-    """Why a follow-up was cancelled: its answer was corrected away, or its pathway ended."""
+    """Why a follow-up was cancelled: its answer was corrected away, its pathway ended, or the
+    event that called for its checklist was cancelled."""
 
     answer_changed = "answer_changed"
     pathway_ended = "pathway_ended"
+    event_cancelled = "event_cancelled"
 
 
 class FollowUp(Versioned, table=True):

@@ -11,8 +11,9 @@ from app.audit.models import AuditEntry
 from app.core.db import utcnow
 from app.org.models import Membership
 from app.org.scope import resolve_viewer
+from app.pathways.events import cancel_event
 from app.pathways.lifecycle import transfer_pathway
-from app.pathways.models import PathwayTeam
+from app.pathways.models import PathwayEvent, PathwayTeam
 from tests.factories import make_team, make_user, sign_in_client
 from tests.risks.conftest import Visit, at, discharged
 
@@ -163,3 +164,16 @@ def test_patient_page_and_my_day_show_the_follow_up_and_close_it(
     db.refresh(follow_up)
     assert follow_up.status == "done" and follow_up.done_at is not None
     assert "Medication review with the GP" not in client.get("/my-day").text
+
+
+def test_cancelling_the_event_cancels_its_open_follow_ups(db: Session) -> None:
+    visit = discharged(db, date(2026, 3, 2))
+    visit.answer("fall_last_year", "yes", at(date(2026, 3, 2), 10))
+    event = db.get(PathwayEvent, visit.instance.event_id)
+    assert event is not None
+    cancel_event(
+        db, viewer=visit.viewer, event_id=int(event.id or 0), reason="Wrong patient",
+        expected_version=event.version,
+    )  # fmt: skip
+    falls = visit.follow_ups()["falls"]
+    assert (falls.status, falls.cancel_cause) == ("cancelled", "event_cancelled")
