@@ -24,6 +24,7 @@ from app.checklists.models import (
     ChecklistInstance,
     InstanceStatus,
 )
+from app.core.config import get_settings
 from app.core.deps import Forbidden
 from app.core.i18n import _, current_language
 from app.org.models import LearningNetwork, Organisation, Role, Team
@@ -74,8 +75,10 @@ def _network_teams(session: Session, viewer: Viewer, network_id: int) -> list[in
 
 
 def checklist_burden(session: Session, *, viewer: Viewer, network_id: int) -> list[ChecklistBurden]:
-    """Every checklist version completed in a network, with its items' burden."""
+    """Every checklist version completed in a network often enough to be shown (the
+    suppression threshold: fewer lists could point at a patient), with its items' burden."""
     team_ids = _network_teams(session, viewer, network_id)
+    threshold = get_settings().suppression_threshold
     ci = ChecklistInstance
     completed = (
         sa_select(
@@ -131,6 +134,7 @@ def checklist_burden(session: Session, *, viewer: Viewer, network_id: int) -> li
     return [
         _burden(definition_id, int(version), int(total), by_item, hours)
         for definition_id, version, total in counts
+        if total >= threshold
     ]
 
 

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.checklists.burden import MIN_FOR_SAMENESS, checklist_burden
+from app.core.config import get_settings
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.templating import render
 from app.org.models import LearningNetwork
@@ -26,5 +27,6 @@ def read_checklist_burden_page(
         "network": network,
         "burden": burden,
         "min_for_sameness": MIN_FOR_SAMENESS,
+        "threshold": get_settings().suppression_threshold,
     }
     return render(request, "checklists/burden.html", context)

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.checklists.burden import checklist_burden
 from app.checklists.service import complete_checklist, save_answer
+from app.core.config import get_settings
 from app.core.deps import Forbidden
 from app.org.models import LearningNetwork, Organisation, Team
 from app.org.scope import Viewer, resolve_viewer
@@ -87,3 +88,11 @@ def test_burden_is_for_coordinators_and_admins_of_the_network(
     assert api.status_code == 200 and api.json()[0]["completed"] == 5
     other = client.get(f"/api/v1/networks/{int(five_visits.id or 0) + 999}/checklist-burden")
     assert other.status_code == 403 and other.json()["detail"]
+
+
+def test_lists_completed_fewer_times_than_the_threshold_are_left_out(
+    db: Session, five_visits: LearningNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    viewer = resolve_viewer(db, make_user(db, role="admin", network=five_visits))
+    monkeypatch.setattr(get_settings(), "suppression_threshold", 6)
+    assert checklist_burden(db, viewer=viewer, network_id=int(five_visits.id or 0)) == []

@@ -80,6 +80,7 @@ PATIENT_LEVEL = {
     "event_id",
     "goal_id",
     "conversation_id",
+    "follow_up_id",
 }
 DESTRUCTIVE = ("/erase", "/delete", "/cancel", "/drop", "/achieve", "/change", "/complete")
 
@@ -108,6 +109,8 @@ RESOLVERS: dict[str, Resolver] = {
     "period": lambda _o, _p: VALUE_PERIOD,
     "user_id": lambda o, _p: str(o.extra["user_id"]),
     "membership_id": lambda o, _p: str(o.extra["membership_id"]),
+    "follow_up_id": lambda o, _p: str(o.extra["follow_up_id"]),
+    "network_id": lambda o, _p: str(o.extra["network_id"]),
     "token": lambda _o, _p: "no-such-link",
 }
 QUERY_RESOLVERS: dict[str, Resolver] = {"unit_id": lambda o, _p: str(o.team_id)}
