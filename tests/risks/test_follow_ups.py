@@ -177,3 +177,11 @@ def test_cancelling_the_event_cancels_its_open_follow_ups(db: Session) -> None:
     )  # fmt: skip
     falls = visit.follow_ups()["falls"]
     assert (falls.status, falls.cancel_cause) == ("cancelled", "event_cancelled")
+
+
+def test_the_patient_export_holds_the_follow_ups(db: Session, client: TestClient) -> None:
+    visit, client = _signed_in(db, client)
+    _put(client, visit, "fall_last_year", "yes")
+    exported = client.get(f"/api/v1/patients/{visit.patient.id}/export")
+    assert exported.status_code == 200
+    assert [f["rule_id"] for f in exported.json()["follow_ups"]] == ["falls"]
