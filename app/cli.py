@@ -89,8 +89,10 @@ def _check_setup() -> str:
         settings.resolved_secret_key()
         build_engine(settings.database_url).dispose()
         from app.checklists.in_use import catalogue_in_use
+        from app.risks.rules import risk_rules_in_use
 
         catalogue_in_use()
+        risk_rules_in_use()
     except SettingsError as exc:
         fail(str(exc))
     except CatalogueError as exc:

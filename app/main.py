@@ -63,6 +63,7 @@ def domain_errors() -> dict[type[Exception], int]:
     from app.pathways.events import EventConflict, EventRejected
     from app.pathways.lifecycle import PathwayConflict
     from app.pathways.service import PatientNotFound, PatientRejected, SameLabel
+    from app.risks.service import FollowUpConflict, FollowUpRefused
 
     return {
         PatientNotFound: 404,
@@ -75,6 +76,8 @@ def domain_errors() -> dict[type[Exception], int]:
         MeasureRequestError: 422,
         PatientRejected: 422,
         EventRejected: 422,
+        FollowUpRefused: 422,
+        FollowUpConflict: 409,
         AnswerError: 422,
         CompletionRefused: 422,
         EventConflict: 409,
@@ -202,6 +205,8 @@ def create_app() -> FastAPI:
     from app.checklists.adoption_api import router as adoption_api
     from app.checklists.adoption_routes import router as adoption_routes
     from app.checklists.api import router as checklists_api
+    from app.checklists.burden_api import router as burden_api
+    from app.checklists.burden_routes import router as burden_routes
     from app.checklists.routes import router as checklists_routes
     from app.core.health import router as health_router
     from app.core.openapi import router as api_docs_router
@@ -219,9 +224,11 @@ def create_app() -> FastAPI:
     from app.org.api import router as org_api
     from app.org.routes import router as org_routes
     from app.pathways.api import router as pathways_api
+    from app.pathways.follow_up_routes import router as follow_ups_routes
     from app.pathways.lifecycle_api import router as pathway_lifecycle_api
     from app.pathways.lifecycle_routes import router as pathway_lifecycle_routes
     from app.pathways.routes import router as pathways_routes
+    from app.risks.api import router as follow_ups_api
 
     app = FastAPI(
         title="HPH Tracker",
@@ -288,6 +295,10 @@ def create_app() -> FastAPI:
         admin_api,
         account_routes,
         fhir_routes,
+        follow_ups_routes,
+        follow_ups_api,
+        burden_routes,
+        burden_api,
     ):
         app.include_router(router)
     return app

@@ -42,6 +42,7 @@ def patient_of_path(session: Session, params: Mapping[str, Any]) -> int | None:
     from app.checklists.models import ChecklistInstance
     from app.goals.models import Goal, GoalRating, WhatMattersConversation
     from app.pathways.models import Pathway, PathwayEvent, Patient
+    from app.risks.models import FollowUp
 
     def number(name: str) -> int | None:
         value = str(params.get(name, ""))
@@ -62,6 +63,7 @@ def patient_of_path(session: Session, params: Mapping[str, Any]) -> int | None:
         ("event_id", PathwayEvent.id, PathwayEvent.pathway_id),
         ("goal_id", Goal.id, Goal.pathway_id),
         ("conversation_id", WhatMattersConversation.id, WhatMattersConversation.pathway_id),
+        ("follow_up_id", FollowUp.id, FollowUp.pathway_id),
     ]
     for name, key, pathway_key in through_pathway:
         if (value := number(name)) is None:

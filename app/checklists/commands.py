@@ -13,6 +13,7 @@ from app.checklists.catalogue import ChecklistDefinition
 from app.checklists.loader import Catalogue, CatalogueError, load_catalogue
 from app.core.config import Settings
 from app.core.i18n import _, current_language, gettext_in, ngettext, normalise_language
+from app.risks.rules import load_risk_rules
 
 checklists_app = typer.Typer(
     help="Validate and list the checklist catalogue.", no_args_is_help=True
@@ -37,10 +38,12 @@ FolderOption = Annotated[
 
 @checklists_app.command("validate")
 def validate(folder: FolderOption = None) -> None:
-    """Validate every checklist, archived version and variant; exit 1 listing each problem."""
+    """Validate every checklist, archived version, variant and risk rule; exit 1 listing each
+    problem."""
     folder = folder or default_catalogue_dir()
     try:
         catalogue = load_catalogue(folder)
+        rules = load_risk_rules(folder / "risks", catalogue)
     except CatalogueError as exc:
         for problem in exc.problems:
             typer.echo(str(problem), err=True)
@@ -60,6 +63,7 @@ def validate(folder: FolderOption = None) -> None:
         folder=folder,
     )
     typer.echo(summary)
+    typer.echo(_("Risk rules: {count}").format(count=len(rules.all())))
 
 
 @checklists_app.command("list")

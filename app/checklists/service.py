@@ -32,6 +32,7 @@ from app.org.models import User
 from app.org.scope import Viewer
 from app.pathways.models import Pathway, PathwayEvent, Patient
 from app.pathways.service import PatientNotFound
+from app.risks.service import sync_follow_ups
 
 OPEN_STATUSES = (InstanceStatus.due.value, InstanceStatus.in_progress.value)
 EARLY_REPEAT = timedelta(days=30)
@@ -258,6 +259,16 @@ def save_answer(
         session.add(view.instance)
     session.flush()
     view.answers[item_id] = current
+    sync_follow_ups(
+        session,
+        viewer=viewer,
+        instance=view.instance,
+        definition=view.definition,
+        values=view.values,
+        pathway=view.pathway,
+        patient=view.patient,
+        now=now,
+    )
     record(
         session,
         viewer=viewer,

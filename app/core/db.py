@@ -164,4 +164,5 @@ def import_all_models() -> None:
     import app.goals.models
     import app.measures.models
     import app.org.models
-    import app.pathways.models  # noqa: F401
+    import app.pathways.models
+    import app.risks.models  # noqa: F401

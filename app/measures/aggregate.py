@@ -17,7 +17,7 @@ from sqlalchemy import Date, Integer, func, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from app.measures.catalogue import ChecklistCount, MeasureDefinition
+from app.measures.catalogue import ChecklistCount, FollowUpCount, MeasureDefinition
 from app.measures.item_store import ensure_built
 from app.measures.localtime import MonthStart, WeekStart
 from app.measures.periods import Window
@@ -30,6 +30,7 @@ from app.measures.sources import (
     Source,
     checklist_source,
     fixed_days,
+    follow_up_source,
     stored_source,
 )
 from app.org.models import Organisation, Team
@@ -57,9 +58,11 @@ class CountRow(NamedTuple):
 
 
 def item_source(measure: MeasureDefinition, window: Window) -> Source:
-    """The item rows a measure counts: checklist instances, or stored measure items."""
+    """The item rows a measure counts: checklist instances, follow-ups, or stored items."""
     if isinstance(measure.count, ChecklistCount):
         return checklist_source(measure.count, window)
+    if isinstance(measure.count, FollowUpCount):
+        return follow_up_source(measure.count, window)
     return stored_source(measure, window)
 
 

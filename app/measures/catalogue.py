@@ -14,6 +14,8 @@ when an item is in the numerator. Every item has a window (MEASUREMENT.md §1)::
     count: {of: what_matters, within_days: 14}
     count: {of: goal_reratings, due_days: 196}
     count: {of: psfs_change, result: improved}        # or mean_change (type mean)
+    count: {of: follow_ups, rules: [falls]}           # risk follow-ups done in time (all
+                                                      # rules when ``rules`` is left out)
 
 A goal line is written in the unit the chart shows: per cent for proportions.
 """
@@ -138,8 +140,16 @@ class PsfsChangeCount(_Strict):
     result: Literal["improved", "mean_change"] = "improved"
 
 
+class FollowUpCount(_Strict):
+    """Follow-ups of risk rules (``checklists/risks``): done within their window."""
+
+    of: Literal["follow_ups"]
+    rules: Annotated[list[ChecklistRef], Field(min_length=1)] | None = None
+
+
 CountRule = Annotated[
     ChecklistCount
+    | FollowUpCount
     | BundleCount
     | ReadmissionCount
     | WhatMattersCount
@@ -331,7 +341,23 @@ def _reference_problems(
     return problems
 
 
-def load_measures(directory: Path, catalogue: Catalogue | None = None) -> MeasureCatalogue:
+def _rule_problems(
+    measure: MeasureDefinition, rule_ids: set[str], name: str, lines: dict[Loc, int]
+) -> list[Problem]:
+    """Check that the risk rules a follow-up measure names exist."""
+    count = measure.count
+    if not isinstance(count, FollowUpCount):
+        return []
+    return [
+        Problem(name, _line_of(lines, ("count", "rules", index)), f"unknown risk rule '{rule}'")
+        for index, rule in enumerate(count.rules or [])
+        if rule not in rule_ids
+    ]
+
+
+def load_measures(
+    directory: Path, catalogue: Catalogue | None = None, rule_ids: set[str] | None = None
+) -> MeasureCatalogue:
     """Load and validate every measure file in a folder (CatalogueError lists each problem)."""
     directory = Path(directory)
     if not directory.is_dir():
@@ -364,6 +390,8 @@ def load_measures(directory: Path, catalogue: Catalogue | None = None) -> Measur
             problems.append(Problem(name, _line_of(lines, ("id",)), message))
         if catalogue is not None:
             problems.extend(_reference_problems(measure, catalogue, name, lines))
+        if rule_ids is not None:
+            problems.extend(_rule_problems(measure, rule_ids, name, lines))
         files[measure.id] = name
         measures.append(measure)
     if problems:
@@ -376,5 +404,7 @@ def measures_in_use() -> MeasureCatalogue:
     """Load the measures under HPH_CHECKLISTS_DIR/measures, checked against the checklists."""
     from app.checklists.in_use import catalogue_in_use
     from app.core.config import get_settings
+    from app.risks.rules import risk_rules_in_use
 
-    return load_measures(get_settings().checklists_dir / "measures", catalogue_in_use())
+    rule_ids = {rule.id for rule in risk_rules_in_use().all()}
+    return load_measures(get_settings().checklists_dir / "measures", catalogue_in_use(), rule_ids)

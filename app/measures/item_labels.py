@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app.checklists.forms import status_label
 from app.checklists.in_use import checklist_title
-from app.core.i18n import _
+from app.core.i18n import _, current_language
+from app.risks.rules import risk_rules_in_use
 
 
 def item_what(what: str) -> str:
@@ -16,13 +17,18 @@ def item_what(what: str) -> str:
         "psfs_change": _("PSFS re-rating"),
         "checklist_bundle": _("Lists of the pathway, on time"),
     }
-    return labels[what] if what in labels else checklist_title(what)
+    if what in labels:
+        return labels[what]
+    rule = risk_rules_in_use().get(what)
+    return rule.action.get(current_language()) if rule else checklist_title(what)
 
 
 def item_status(status: str) -> str:
     """The status of a counted item: a checklist status, or how a stored item was decided."""
     labels = {
         "open": _("Open"),
+        "done": _("Done"),
+        "not_needed": _("Not needed"),
         "readmitted": _("Readmitted"),
         "not_readmitted": _("Not readmitted"),
         "documented": _("Documented"),

@@ -35,6 +35,7 @@ from app.core.config import get_settings
 from app.measures.catalogue import (
     BundleCount,
     ChecklistCount,
+    FollowUpCount,
     GoalReratingCount,
     MeasureDefinition,
     PsfsChangeCount,
@@ -44,6 +45,7 @@ from app.measures.catalogue import (
 from app.measures.localtime import MonthStart, WeekStart
 from app.measures.models import MeasureItem
 from app.measures.periods import Window
+from app.risks.models import FollowUp, FollowUpStatus
 
 LEFT_OUT = (InstanceStatus.not_applicable.value, InstanceStatus.cancelled.value)
 # What the list behind a point calls a stored item, and its status once met or once decided unmet.
@@ -157,6 +159,45 @@ def checklist_source(rule: ChecklistCount, window: Window) -> Source:
         query=query,
         detail=_instance_detail(ci),
         due_day=ci.due_date,
+    )
+
+
+def follow_up_source(rule: FollowUpCount, window: Window) -> Source:
+    """Follow-ups of risks, counted like checklists: decided when done, not needed, cancelled
+    or their window has closed; not needed and cancelled ones leave the denominator."""
+    fu: Any = aliased(FollowUp, name="fu")
+    entered = func.coalesce(fu.recorded_at, fu.done_at)
+    done = and_(fu.status == FollowUpStatus.done.value, entered <= window.now)
+    counted = done | (fu.window_end < window.now)
+    met = and_(done, fu.done_at <= fu.window_end)
+    query = (
+        sa_select()
+        .select_from(fu)
+        .where(
+            col(fu.status).not_in((FollowUpStatus.not_needed.value, FollowUpStatus.cancelled.value))
+        )
+    )
+    if rule.rules is not None:
+        query = query.where(col(fu.rule_id).in_(fixed_list(rule.rules)))
+    return Source(
+        team_id=fu.team_id,
+        week=fu.due_week,
+        month=fu.due_month,
+        numerator=flag(met),
+        denominator=flag(counted),
+        pending=flag(~counted),
+        query=query,
+        detail={
+            "item_id": fu.id,
+            "pathway_id": fu.pathway_id,
+            "what": fu.rule_id,
+            "status": fu.status,
+            "due_date": fu.due_date,
+            "window_start": fu.window_start,
+            "window_end": fu.window_end,
+            "done_at": fu.done_at,
+        },
+        due_day=fu.due_date,
     )
 
 

@@ -28,6 +28,11 @@ from app.pathways.models import (
 )
 from app.pathways.scheduling import PlannedInstance, attribution_dates, plan_for_event
 from app.pathways.service import PatientNotFound
+from app.risks.lifecycle import (
+    cancel_follow_ups_after_end,
+    cancel_follow_ups_of,
+    restore_follow_ups_after_end,
+)
 
 UNFINISHED = (InstanceStatus.due.value, InstanceStatus.in_progress.value)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -280,7 +285,9 @@ def _close_pathway(
 
 
 def _cancel_after_end(session: Session, *, pathway_id: int, ended_at: datetime) -> None:
-    """Cancel the unfinished checklists of a pathway whose windows end after its end."""
+    """Cancel the unfinished checklists (and open follow-ups) of a pathway whose windows end
+    after its end."""
+    cancel_follow_ups_after_end(session, pathway_id=pathway_id, ended_at=ended_at)
     for instance in session.exec(
         select(ChecklistInstance)
         .where(ChecklistInstance.pathway_id == pathway_id)
@@ -399,9 +406,11 @@ def cancel_event(
     event.version += 1
     session.add(event)
     cancelled = restored = 0
-    for instance in session.exec(
+    instances = session.exec(
         select(ChecklistInstance).where(ChecklistInstance.event_id == event.id)
-    ).all():
+    ).all()
+    cancel_follow_ups_of(session, instance_ids=[int(i.id or 0) for i in instances])
+    for instance in instances:
         instance.event_cancelled = True
         if instance.status in UNFINISHED:
             instance.status = InstanceStatus.cancelled.value
@@ -426,7 +435,9 @@ def cancel_event(
 
 
 def restore_after_end(session: Session, *, pathway_id: int) -> int:
-    """Give back the checklists an end cancelled (due again, or in progress if answered)."""
+    """Give back the checklists an end cancelled (due again, or in progress if answered), and
+    its follow-ups."""
+    restore_follow_ups_after_end(session, pathway_id=pathway_id)
     restored = 0
     for instance in session.exec(
         select(ChecklistInstance)

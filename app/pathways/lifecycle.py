@@ -42,6 +42,7 @@ from app.pathways.models import (
     PathwayTeam,
     Patient,
 )
+from app.risks.lifecycle import move_follow_ups
 
 
 class PathwayConflict(Exception):
@@ -180,6 +181,7 @@ def transfer_pathway(
         instance.version += 1
         session.add(instance)
         moved += 1
+    move_follow_ups(session, pathway_id=pathway_id, team_id=team_id, effective_at=effective_at)
     for event in session.exec(
         select(PathwayEvent)
         .where(PathwayEvent.pathway_id == pathway_id)

@@ -15,6 +15,7 @@ from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.org.scope import Viewer
 from app.pathways.models import Pathway, PathwayEvent, PathwayTeam, Patient
 from app.pathways.service import PatientRejected, get_patient
+from app.risks.models import FollowUp
 
 
 def _rows(rows: list[Any]) -> list[dict[str, Any]]:
@@ -50,6 +51,7 @@ def export_patient(session: Session, *, viewer: Viewer, patient_id: int) -> dict
             _where_in(session, WhatMattersConversation, "pathway_id", pathway_ids)
         ),
         "goals": _rows(goals),
+        "follow_ups": _rows(_where_in(session, FollowUp, "pathway_id", pathway_ids)),
         "goal_ratings": _rows(
             _where_in(session, GoalRating, "goal_id", [int(g.id or 0) for g in goals])
         ),

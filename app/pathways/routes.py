@@ -50,6 +50,7 @@ from app.pathways.service import (
     same_label_patients,
 )
 from app.pathways.timeline import pathway_instances, timeline
+from app.risks.service import open_follow_ups, pathway_follow_ups
 
 router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
@@ -107,7 +108,17 @@ def read_my_day(
         session, viewer=viewer, sort=sort, team_id=team_id, who=who, when=when, page=number
     )
     query = {"who": who, "when": when, "sort": sort}
-    context = {"viewer": viewer, "day": day, "teams": teams, "team_id": team_id, "query": query}
+    follow_ups = open_follow_ups(
+        session, viewer=viewer, team_ids=viewer.patient_team_ids if team_id is None else {team_id}
+    )
+    context = {
+        "viewer": viewer,
+        "day": day,
+        "teams": teams,
+        "team_id": team_id,
+        "query": query,
+        "follow_ups": follow_ups,
+    }
     response = render(request, "pathways/my_day.html", context)
     if team is not None and len(teams) > 1:
         remember_team(response, team_id)
@@ -220,8 +231,14 @@ def patient_page(
         events = pathway_events(session, pathway_id=int(pathway.id or 0))
         instances = pathway_instances(session, pathway_id=int(pathway.id or 0))
         summary = what_matters_summary(session, viewer=viewer, pathway_id=int(pathway.id or 0))
+        follow_ups = pathway_follow_ups(session, viewer=viewer, pathway=pathway, patient=patient)
         pathways.append(
-            {"pathway": pathway, "entries": timeline(events, instances), "what_matters": summary}
+            {
+                "pathway": pathway,
+                "entries": timeline(events, instances),
+                "what_matters": summary,
+                "follow_ups": follow_ups,
+            }
         )
     now = utcnow()
     context = {
@@ -238,6 +255,8 @@ def patient_page(
         "event_error": None,
         "event_form": {},
         "cancel_form": {},
+        "follow_up_error": None,
+        "follow_up_form": {},
         "can_erase": may_erase(viewer, patient),
         "confirm_label": "",
     }

@@ -30,6 +30,25 @@ def test_validate_reports_ok_with_counts() -> None:
     assert result.exit_code == 0, result.output
     assert "OK: checklists 8, versions 8, items" in result.stdout
     assert "variants 2" in result.stdout
+    assert "Risk rules: 5" in result.stdout
+
+
+def test_validate_names_a_broken_risk_rule_with_its_line(
+    write_files: WriteFiles, demo_yaml: str
+) -> None:
+    rule = """\
+    id: wrong
+    title: {nb: X, en: X}
+    action: {nb: X, en: X}
+    help: {nb: X, en: X}
+    owner: nobody
+    due_window: {ends: 3d}
+    when: [{checklist: demo, item: no_such_item, equals: "yes"}]
+    """
+    folder = write_files({"demo.yaml": demo_yaml, "risks/wrong.yaml": rule})
+    result = runner.invoke(cli, ["checklists", "validate", "--dir", str(folder)])
+    assert result.exit_code == 1
+    assert "wrong.yaml, line 5: owner: " in result.stderr
 
 
 def test_validate_lists_each_problem_and_fails(

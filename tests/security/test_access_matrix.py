@@ -81,6 +81,7 @@ PATIENT_LEVEL = {
     "goal_id",
     "conversation_id",
     "rating_id",
+    "follow_up_id",
 }
 DESTRUCTIVE = ("/erase", "/delete", "/cancel", "/drop", "/achieve", "/change", "/complete")
 
@@ -109,6 +110,8 @@ RESOLVERS: dict[str, Resolver] = {
     "period": lambda _o, _p: VALUE_PERIOD,
     "user_id": lambda o, _p: str(o.extra["user_id"]),
     "membership_id": lambda o, _p: str(o.extra["membership_id"]),
+    "follow_up_id": lambda o, _p: str(o.extra["follow_up_id"]),
+    "network_id": lambda o, _p: str(o.extra["network_id"]),
     "token": lambda _o, _p: "no-such-link",
     "rating_id": lambda o, _p: str(o.extra["rating_id"]),
     "questionnaire_id": lambda _o, _p: "hph-2-v1",

@@ -59,6 +59,8 @@ def real_path_parameters(owned: Owned, path: str) -> dict[str, object]:
         "measure_id": owned.manual_measure_id if "manual-measures" in path else "hph-1-on-time",
         "user_id": owned.extra["user_id"],
         "membership_id": owned.extra["membership_id"],
+        "follow_up_id": owned.extra["follow_up_id"],
+        "network_id": owned.extra["network_id"],
     }
     return values
 

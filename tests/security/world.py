@@ -15,10 +15,11 @@ from app.core.hardening import CSRF_COOKIE, CSRF_HEADER
 from app.goals.service import create_goal, rate_goal, record_conversation
 from app.measures.annotations import AnnotationFields, create_annotation
 from app.measures.manual import ManualFields, create_manual_measure, save_value
-from app.org.models import Membership, Team, User
+from app.org.models import Membership, Organisation, Team, User
 from app.org.scope import resolve_viewer
 from app.pathways.events import record_event
 from app.pathways.models import PathwayEvent
+from app.risks.models import FollowUp
 from tests.conftest import csrf_token_for_tests
 from tests.factories import (
     make_network,
@@ -110,6 +111,20 @@ def _fill_team(db: Session, owned: Owned) -> None:
         value="yes",
         expected_version=0,
     )
+    visit = next(i for i in instances if i.definition_id == "hph-2")
+    save_answer(
+        db,
+        viewer=viewer,
+        instance_id=int(visit.id or 0),
+        item_id="pressure_ulcer_risk",
+        value="yes",
+        expected_version=0,
+    )
+    owned.extra["follow_up_id"] = int(
+        db.exec(select(FollowUp.id).where(FollowUp.instance_id == visit.id)).one() or 0
+    )
+    organisation = db.get(Organisation, owned.team.organisation_id)
+    owned.extra["network_id"] = int(organisation.network_id if organisation else 0)
     conversation = record_conversation(
         db,
         viewer=viewer,
