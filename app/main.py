@@ -49,6 +49,7 @@ def domain_errors() -> dict[type[Exception], int]:
     from app.admin.directory import AdminError, AdminNotFound
     from app.checklists.adoptions import AdoptionInvalid, AdoptionNotFound
     from app.checklists.answer_rules import AnswerError
+    from app.checklists.corrections import ChecklistChanged, ReopenNotAllowed, ReopenRefused
     from app.checklists.service import (
         AnswerConflict,
         ChecklistClosed,
@@ -81,6 +82,9 @@ def domain_errors() -> dict[type[Exception], int]:
         AnswerConflict: 409,
         ChecklistClosed: 409,
         IdempotencyKeyReused: 409,
+        ReopenRefused: 422,
+        ReopenNotAllowed: 403,
+        ChecklistChanged: 409,
     }
 
 
@@ -191,6 +195,7 @@ def create_app() -> FastAPI:
     from app.dashboards.api import router as dashboards_api
     from app.dashboards.routes import router as dashboards_routes
     from app.goals.api import router as goals_api
+    from app.goals.corrections_api import router as rating_corrections_api
     from app.goals.routes import router as goals_routes
     from app.measures.annotations_api import router as annotations_api
     from app.measures.api import router as measures_api
@@ -249,6 +254,7 @@ def create_app() -> FastAPI:
         checklists_api,
         goals_routes,
         goals_api,
+        rating_corrections_api,
         measures_routes,
         measures_api,
         manual_measures_api,

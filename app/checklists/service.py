@@ -329,6 +329,7 @@ def _close(
     view.instance.version += 1
     session.add(view.instance)
     session.flush()
+    _keep_status_change(session, viewer, view.instance, status)
     record(
         session,
         viewer=viewer,
@@ -346,3 +347,15 @@ def _earliest_performed_at(session: Session, instance: ChecklistInstance) -> dat
     if event is not None and instance.occurrence == 0:
         return min(event.occurred_at, instance.window_start)
     return instance.window_start - EARLY_REPEAT
+
+
+def _keep_status_change(
+    session: Session, viewer: Viewer, instance: ChecklistInstance, status: InstanceStatus
+) -> None:
+    """Keep the closing in the checklist's history (app/checklists/corrections.py)."""
+    from app.checklists.corrections import record_status_change
+
+    record_status_change(
+        session, viewer=viewer, instance=instance, action=status.value, now=instance.recorded_at
+    )
+    session.flush()
