@@ -195,6 +195,7 @@ def create_app() -> FastAPI:
     from app.dashboards.api import router as dashboards_api
     from app.dashboards.routes import router as dashboards_routes
     from app.goals.api import router as goals_api
+    from app.goals.correction_routes import router as rating_correction_routes
     from app.goals.corrections_api import router as rating_corrections_api
     from app.goals.routes import router as goals_routes
     from app.measures.annotations_api import router as annotations_api
@@ -255,6 +256,7 @@ def create_app() -> FastAPI:
         goals_routes,
         goals_api,
         rating_corrections_api,
+        rating_correction_routes,
         measures_routes,
         measures_api,
         manual_measures_api,

@@ -28,6 +28,12 @@ class RatingCorrection(BaseModel):
     reason: Annotated[MultiLineText, Field(min_length=1, max_length=500)]
 
 
+class RatingCorrectionForm(RatingCorrection):
+    """The page's correction form: which day's rating, its right value and why."""
+
+    rated_on: date
+
+
 @router.patch(
     "/goals/{goal_id}/ratings/{rated_on}",
     responses={**NOT_VISIBLE, **INVALID, **GOAL_CONFLICT},

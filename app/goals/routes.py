@@ -58,6 +58,7 @@ def _saved_message(kind: str | None) -> str | None:
         "conversation": _("The conversation is saved."),
         "goal": _("The goal is added."),
         "rating": _("The rating is saved."),
+        "rating_corrected": _("The rating is corrected; the old value is kept in the history."),
         "achieved": _("The goal is marked as achieved."),
         "changed": _("The goal is changed; the old one is kept in the history."),
         "dropped": _("The goal is dropped; it is kept in the history."),

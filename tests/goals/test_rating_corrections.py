@@ -80,3 +80,21 @@ def test_correction_needs_a_reason_a_new_value_and_a_visible_rating(
     stranger = make_user(db, role="nurse", team=make_team(db))
     sign_in_client(client, stranger)
     assert client.patch(url, json={"rating": 4, "reason": "typo"}).status_code == 404
+
+
+def test_page_form_corrects_a_rating_or_shows_what_to_fix(
+    client: TestClient, db: Session, ward: Ward
+) -> None:
+    api = sign_in_client(client, ward.nurse_user)
+    client.cookies.set("hph_lang", "en")
+    body = {"activity": "Gå tur", "baseline_rating": 2, "rated_on": "2026-01-20"}
+    goal = api.post(f"/api/v1/pathways/{ward.pathway_id}/goals", json=body).json()
+    page = client.get(f"/pathways/{ward.pathway_id}/what-matters")
+    assert "Correct a rating entered wrong" in page.text
+    url = f"/pathways/{ward.pathway_id}/what-matters/goals/{goal['id']}/ratings/correct"
+    refused = client.post(url, data={"rated_on": "2026-01-20", "rating": "4", "reason": ""})
+    assert refused.status_code == 422
+    done = client.post(url, data={"rated_on": "2026-01-20", "rating": "4", "reason": "Misheard"})
+    assert done.status_code == 200 and "the old value is kept in the history" in done.text
+    rating = db.exec(select(GoalRating).where(GoalRating.goal_id == goal["id"])).one()
+    assert rating.rating == 4
