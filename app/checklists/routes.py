@@ -39,6 +39,7 @@ from app.checklists.service import (
     mark_not_applicable,
     save_answer,
 )
+from app.checklists.what_matters import answered_by_conversation, linked_conversation
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import PostedForm, SessionDep, require_roles
@@ -54,9 +55,12 @@ PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.t
 
 
 def _record_context(session: SessionDep, viewer: Viewer, view: ChecklistView) -> dict[str, Any]:
-    """Who completed a closed checklist, its history, and whether the viewer may reopen it."""
+    """Who completed a closed checklist, its history, whether the viewer may reopen it, and
+    the 'what matters' conversation that answers its items."""
     instance = view.instance
     return {
+        "wm_items": answered_by_conversation(view.definition),
+        "wm_conversation": linked_conversation(session, instance_id=int(instance.id or 0)),
         "completed_by": completed_by_name(session, instance),
         "history": status_history(session, instance_id=int(instance.id or 0)),
         "may_reopen": instance.status == "completed" and may_reopen(viewer, instance),
@@ -97,6 +101,7 @@ def _item_response(
     **extra: Any,
 ) -> Response:
     """One item re-rendered, with the progress and the conditional items swapped out of band."""
+    extra.setdefault("wm_items", answered_by_conversation(view.definition))
     context = _page_context(view, item=item, **extra)
     context["oob_items"] = [
         other for other in view.definition.items if other.show_if and other.id != item.id

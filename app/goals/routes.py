@@ -103,9 +103,12 @@ def _page(
 def _after_save(
     request: Request, pathway_id: int, kind: str, anchor: str, checklist_id: int | None
 ) -> Response:
-    """303 back to the page (HX-Redirect for htmx), saying what was saved."""
+    """303 back to the page (HX-Redirect for htmx), saying what was saved; a conversation
+    recorded from a checklist goes back to the checklist, whose item it answers."""
     url = f"/pathways/{pathway_id}/what-matters?saved={kind}"
-    if checklist_id:
+    if checklist_id and kind == "conversation":
+        url, anchor = f"/checklists/{checklist_id}", "wm-item"
+    elif checklist_id:
         url += f"&checklist_instance_id={checklist_id}"
     if request.headers.get("HX-Request"):
         return Response(status_code=200, headers={"HX-Redirect": url})
