@@ -104,7 +104,9 @@ def _item_response(
     extra.setdefault("wm_items", answered_by_conversation(view.definition))
     context = _page_context(view, item=item, **extra)
     context["oob_items"] = [
-        other for other in view.definition.items if other.show_if and other.id != item.id
+        other
+        for other in view.definition.items
+        if (other.show_if or other.compute) and other.id != item.id
     ]
     return render(request, "checklists/_item_saved.html", context, status_code=status_code)
 

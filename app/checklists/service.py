@@ -213,6 +213,7 @@ def save_answer(
         return view, view.answers[item_id]
     if view.instance.status not in OPEN_STATUSES:
         raise ChecklistClosed(view.instance)
+    _refuse_computed(view.definition, item_id)
     current = view.answers.get(item_id)
     current_version = current.version if current else 0
     updated = set_answer(view.definition, view.values, item_id, value, today=today)
@@ -258,6 +259,7 @@ def save_answer(
         session.add(view.instance)
     session.flush()
     view.answers[item_id] = current
+    _recompute(session, view, viewer, now)
     record(
         session,
         viewer=viewer,
@@ -358,4 +360,19 @@ def _keep_status_change(
     record_status_change(
         session, viewer=viewer, instance=instance, action=status.value, now=instance.recorded_at
     )
+    session.flush()
+
+
+def _refuse_computed(definition: ChecklistDefinition, item_id: str) -> None:
+    """Computed items are never typed (app/checklists/computed_answers.py)."""
+    from app.checklists.computed_answers import refuse_computed
+
+    refuse_computed(definition, item_id)
+
+
+def _recompute(session: Session, view: ChecklistView, viewer: Viewer, now: datetime) -> None:
+    """Work the computed items out again after a save (app/checklists/computed_answers.py)."""
+    from app.checklists.computed_answers import recompute_answers
+
+    recompute_answers(session, view=view, user_id=viewer.user_id, now=now)
     session.flush()
