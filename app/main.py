@@ -33,6 +33,20 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+async def _error_page(request: Request, message: str, status_code: int) -> Response:
+    """The error page with its sentence, and the menu of whoever is signed in."""
+    from starlette.concurrency import run_in_threadpool
+
+    from app.core.deps import viewer_for_error_page
+
+    try:
+        viewer = await run_in_threadpool(viewer_for_error_page, request)
+    except Exception:  # the menu is a courtesy: an error page must not fail for it
+        viewer = None
+    context = {"message": message, "viewer": viewer}
+    return render(request, "error.html", context, status_code=status_code)
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     """One sentence naming the first field that is wrong."""
     errors = exc.errors()
@@ -105,7 +119,7 @@ def _domain_handler(status: int):  # type: ignore[no-untyped-def]
                 body[extra] = getattr(exc, extra)
         if _wants_json(request):
             return JSONResponse(jsonable_encoder(body), status_code=status)
-        return render(request, "error.html", {"message": str(exc)}, status_code=status)
+        return await _error_page(request, str(exc), status)
 
     return _handle
 
@@ -126,7 +140,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=403)
-        return render(request, "error.html", {"message": str(exc)}, status_code=403)
+        return await _error_page(request, str(exc), 403)
 
     for exception_class, status in domain_errors().items():
         app.add_exception_handler(exception_class, _domain_handler(status))
@@ -142,7 +156,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": message}, status_code=exc.status_code, headers=exc.headers
             )
-        return render(request, "error.html", {"message": message}, status_code=exc.status_code)
+        return await _error_page(request, message, exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -153,7 +167,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 for e in exc.errors()
             ]
             return JSONResponse({"detail": message, "errors": errors}, status_code=422)
-        return render(request, "error.html", {"message": message}, status_code=422)
+        if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            # A wrong id in a page's address: the page does not exist, said in a sentence.
+            return await _error_page(request, _("The page was not found."), 404)
+        return await _error_page(request, message, 422)
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
@@ -161,7 +178,7 @@ def install_error_handlers(app: FastAPI) -> None:
         message = _("A number in the request is out of range.")
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=422)
-        return render(request, "error.html", {"message": message}, status_code=422)
+        return await _error_page(request, message, 422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -169,7 +186,7 @@ def install_error_handlers(app: FastAPI) -> None:
         message = _("Something went wrong on our side. What you saved before is kept; try again.")
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=500)
-        return render(request, "error.html", {"message": message}, status_code=500)
+        return await _error_page(request, message, 500)
 
 
 @asynccontextmanager
