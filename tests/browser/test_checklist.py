@@ -21,7 +21,6 @@ def _new_discharge(page, base: str, label: str) -> None:  # type: ignore[no-unty
     page.goto(f"{base}/patients")
     page.click("details.register summary")
     page.fill("#label", label)
-    page.fill("#birth_year", "1938")
     page.fill("#started_on", (datetime.now() - timedelta(days=3)).strftime("%Y-%m-%d"))
     page.click("text=Registrer og åpne forløp")
     page.wait_for_url("**/patients/*")

@@ -96,6 +96,6 @@ def test_bmi_is_shown_as_weight_and_height_are_answered(portrait, live_server) -
     page.locator("#field-height_cm").dispatch_event("change")
     page.locator("#item-height_cm .saved").wait_for(timeout=10_000)
     page.locator("#item-bmi strong").wait_for(timeout=10_000)
-    assert "22.9" in page.locator("#item-bmi").inner_text()
+    assert "22,9 kg/m²" in page.locator("#item-bmi").inner_text()
     page.locator("#item-bmi").scroll_into_view_if_needed()
     _shot(page, "ernaering-computed-bmi")

@@ -1,4 +1,4 @@
-"""Small fixes: error pages keep the menu and speak one sentence; a newly shown item is not "saved"."""
+"""Small fixes: error pages keep the menu and a plain sentence; a newly shown item is unsaved."""
 
 from __future__ import annotations
 
