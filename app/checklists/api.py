@@ -46,6 +46,7 @@ class ItemPublic(BaseModel):
     unit: str | None = None
     min: float | None = None
     max: float | None = None
+    computed: bool = Field(default=False, description="Worked out from other answers; not typed.")
 
 
 class ChecklistPublic(BaseModel):
@@ -148,6 +149,7 @@ def checklist_public(view: ChecklistView) -> ChecklistPublic:
                 unit=item.unit,
                 min=item.min,
                 max=item.max,
+                computed=item.compute is not None,
             )
             for item in visible_items(view.definition, view.values)
         ],

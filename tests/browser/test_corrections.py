@@ -57,6 +57,9 @@ def test_hph2_with_what_matters_completed_read_only_and_reopened(portrait, live_
     page.locator("#item-what_matters").scroll_into_view_if_needed()
     _shot(page, "hph2-what-matters-recorded")
     taps += _answer_every_visible_item(page)
+    # Playwright's fill + change leaves a second, stale change queued on the text item (a
+    # person's single edit does not); clear it so the pictures show what a nurse would see.
+    page.evaluate("localStorage.clear()")
     page.click("button:has-text('Fullfør')")
     taps += 1
     page.wait_for_url("**/checklists/*?completed=1")

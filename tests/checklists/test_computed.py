@@ -139,6 +139,7 @@ def test_mst_score_follows_the_answers_and_cannot_be_typed(nutrition) -> None:
     client.put(f"{api}/weight_loss_kg", json={"value": 7, "version": 0})
     body = client.put(f"{api}/eating_less", json={"value": "yes", "version": 0}).json()
     assert {a["item_id"]: a["value"] for a in body["answers"]}["mst_score"] == 3
+    assert {i["id"]: i["computed"] for i in body["items"]}["mst_score"] is True
     typed = client.put(f"{api}/mst_score", json={"value": 1, "version": 1})
     assert typed.status_code == 422 and "cannot be typed" in typed.json()["detail"]
     page = client.get(f"/checklists/{instance.id}").text
