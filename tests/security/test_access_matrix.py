@@ -109,6 +109,7 @@ RESOLVERS: dict[str, Resolver] = {
     "user_id": lambda o, _p: str(o.extra["user_id"]),
     "membership_id": lambda o, _p: str(o.extra["membership_id"]),
     "token": lambda _o, _p: "no-such-link",
+    "rated_on": lambda _o, _p: "2026-03-09",  # the re-rating of the world's goal
 }
 QUERY_RESOLVERS: dict[str, Resolver] = {"unit_id": lambda o, _p: str(o.team_id)}
 
