@@ -59,6 +59,7 @@ def real_path_parameters(owned: Owned, path: str) -> dict[str, object]:
         "measure_id": owned.manual_measure_id if "manual-measures" in path else "hph-1-on-time",
         "user_id": owned.extra["user_id"],
         "membership_id": owned.extra["membership_id"],
+        "rated_on": "2026-03-09",  # the re-rating of the world's goal
     }
     return values
 
