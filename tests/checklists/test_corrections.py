@@ -201,3 +201,18 @@ def test_completed_page_is_read_only_says_who_and_offers_reopen(
     )
     assert reopened.status_code == 200
     assert 'name="value"' in reopened.text and "Wrong answer" in reopened.text
+
+
+def test_only_the_completer_or_the_instance_team_may_reopen() -> None:
+    from app.checklists.corrections import may_reopen
+    from app.checklists.models import ChecklistInstance
+    from app.org.scope import Grant, Viewer
+
+    def nurse(user_id: int, team_id: int) -> Viewer:
+        grant = Grant("nurse", "team", team_id, "Team", frozenset({team_id}), 1)
+        return Viewer(user_id, f"n{user_id}@example.no", "N", "en", (grant,))
+
+    instance = ChecklistInstance(team_id=1, completed_by_id=7)  # type: ignore[call-arg]
+    assert may_reopen(nurse(8, 1), instance)  # a member of the checklist's team
+    assert may_reopen(nurse(7, 2), instance)  # who completed it, since moved to another team
+    assert not may_reopen(nurse(9, 2), instance)  # sees the patient through its own team only
