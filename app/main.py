@@ -35,6 +35,20 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+async def _error_page(request: Request, message: str, status_code: int) -> Response:
+    """The error page with its sentence, and the menu of whoever is signed in."""
+    from starlette.concurrency import run_in_threadpool
+
+    from app.core.deps import viewer_for_error_page
+
+    try:
+        viewer = await run_in_threadpool(viewer_for_error_page, request)
+    except Exception:  # the menu is a courtesy: an error page must not fail for it
+        viewer = None
+    context = {"message": message, "viewer": viewer}
+    return render(request, "error.html", context, status_code=status_code)
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     """One sentence naming the first field that is wrong."""
     errors = exc.errors()
@@ -51,6 +65,7 @@ def domain_errors() -> dict[type[Exception], int]:
     from app.admin.directory import AdminError, AdminNotFound
     from app.checklists.adoptions import AdoptionInvalid, AdoptionNotFound
     from app.checklists.answer_rules import AnswerError
+    from app.checklists.corrections import ChecklistChanged, ReopenNotAllowed, ReopenRefused
     from app.checklists.service import (
         AnswerConflict,
         ChecklistClosed,
@@ -86,6 +101,9 @@ def domain_errors() -> dict[type[Exception], int]:
         AnswerConflict: 409,
         ChecklistClosed: 409,
         IdempotencyKeyReused: 409,
+        ReopenRefused: 422,
+        ReopenNotAllowed: 403,
+        ChecklistChanged: 409,
     }
 
 
@@ -108,7 +126,7 @@ def _domain_handler(status: int):  # type: ignore[no-untyped-def]
                 body[extra] = getattr(exc, extra)
         if _wants_json(request):
             return JSONResponse(jsonable_encoder(body), status_code=status)
-        return render(request, "error.html", {"message": str(exc)}, status_code=status)
+        return await _error_page(request, str(exc), status)
 
     return _handle
 
@@ -133,7 +151,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return outcome_response(403, str(exc))
         if _wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=403)
-        return render(request, "error.html", {"message": str(exc)}, status_code=403)
+        return await _error_page(request, str(exc), 403)
 
     app.add_exception_handler(FhirProblem, fhir_problem_handler)
     for exception_class, status in domain_errors().items():
@@ -152,7 +170,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": message}, status_code=exc.status_code, headers=exc.headers
             )
-        return render(request, "error.html", {"message": message}, status_code=exc.status_code)
+        return await _error_page(request, message, exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -165,7 +183,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 for e in exc.errors()
             ]
             return JSONResponse({"detail": message, "errors": errors}, status_code=422)
-        return render(request, "error.html", {"message": message}, status_code=422)
+        if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            # A wrong id in a page's address: the page does not exist, said in a sentence.
+            return await _error_page(request, _("The page was not found."), 404)
+        return await _error_page(request, message, 422)
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
@@ -175,7 +196,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return outcome_response(400, message)
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=422)
-        return render(request, "error.html", {"message": message}, status_code=422)
+        return await _error_page(request, message, 422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -185,7 +206,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return outcome_response(500, message)
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=500)
-        return render(request, "error.html", {"message": message}, status_code=500)
+        return await _error_page(request, message, 500)
 
 
 @asynccontextmanager
@@ -214,6 +235,8 @@ def create_app() -> FastAPI:
     from app.dashboards.routes import router as dashboards_routes
     from app.fhir.routes import router as fhir_routes
     from app.goals.api import router as goals_api
+    from app.goals.correction_routes import router as rating_correction_routes
+    from app.goals.corrections_api import router as rating_corrections_api
     from app.goals.routes import router as goals_routes
     from app.measures.annotations_api import router as annotations_api
     from app.measures.api import router as measures_api
@@ -279,6 +302,8 @@ def create_app() -> FastAPI:
         checklists_api,
         goals_routes,
         goals_api,
+        rating_corrections_api,
+        rating_correction_routes,
         measures_routes,
         measures_api,
         manual_measures_api,

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from app.audit.patient_data import PATIENT_DATA
-from app.checklists.forms import IdempotencyKey, NotApplicableReason
+from app.checklists.corrections import reopen_checklist
+from app.checklists.forms import IdempotencyKey, NotApplicableReason, ReopenReason
 from app.checklists.service import (
     ChecklistView,
     complete_checklist,
@@ -45,6 +46,7 @@ class ItemPublic(BaseModel):
     unit: str | None = None
     min: float | None = None
     max: float | None = None
+    computed: bool = Field(default=False, description="Worked out from other answers; not typed.")
 
 
 class ChecklistPublic(BaseModel):
@@ -83,6 +85,12 @@ class Completion(BaseModel):
 
 class NotApplicable(NotApplicableReason):
     """Why the whole checklist does not apply."""
+
+
+class Reopening(ReopenReason):
+    """Reopen a completed checklist; `version` is the checklist's version you saw."""
+
+    version: int = Field(ge=1)
 
 
 class WorkItemPublic(BaseModel):
@@ -161,6 +169,7 @@ def checklist_public(view: ChecklistView) -> ChecklistPublic:
                 unit=item.unit,
                 min=item.min,
                 max=item.max,
+                computed=item.compute is not None,
             )
             for item in visible_items(view.definition, view.values)
         ],
@@ -260,4 +269,19 @@ def create_not_applicable(
 ) -> ChecklistPublic:
     """Mark a whole checklist not applicable, with the reason."""
     view = mark_not_applicable(session, viewer=viewer, instance_id=instance_id, reason=body.reason)
+    return checklist_public(view)
+
+
+@router.post("/checklists/{instance_id}/reopen", responses=ERROR_RESPONSES)
+def create_reopening(
+    instance_id: int, body: Reopening, session: SessionDep, viewer: CurrentViewer
+) -> ChecklistPublic:
+    """Reopen a completed checklist with a reason (its completer or its team); 409 if stale."""
+    view = reopen_checklist(
+        session,
+        viewer=viewer,
+        instance_id=instance_id,
+        reason=body.reason,
+        expected_version=body.version,
+    )
     return checklist_public(view)

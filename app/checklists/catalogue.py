@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import core_schema
 
+from app.checklists.computed import compute_problems
 from app.checklists.items import CHOICE_TYPES as CHOICE_TYPES
 from app.checklists.items import ChecklistItem as ChecklistItem
 from app.checklists.items import ItemOption as ItemOption
@@ -259,7 +260,11 @@ def definition_problems(definition: ChecklistDefinition) -> Problems:
         here: Loc = ("items", index)
         if item.id in earlier:
             problems.append(((*here, "id"), f"item id '{item.id}' is used twice"))
-        found = item_problems(item) + _show_if_problems(item, earlier, all_ids)
+        found = (
+            item_problems(item)
+            + _show_if_problems(item, earlier, all_ids)
+            + compute_problems(item, earlier)
+        )
         problems.extend(((*here, *sub), f"item '{item.id}': {message}") for sub, message in found)
         earlier.setdefault(item.id, item)
     return problems

@@ -22,6 +22,12 @@ class NotApplicableReason(BaseModel):
     reason: Annotated[MultiLineText, Field(max_length=500)]
 
 
+class ReopenReason(BaseModel):
+    """Why a completed checklist is reopened (kept in its history and the audit log)."""
+
+    reason: Annotated[MultiLineText, Field(min_length=1, max_length=500)]
+
+
 class AnswerKey(BaseModel):
     """The key that makes a retried save of an answer safe."""
 

@@ -4,7 +4,10 @@ Items: ``id``, ``type`` (yes_no, single_choice, multiple_choice, number, date, t
 ``label``, optional ``help``, ``required``, ``core`` (compared across regions; variants cannot
 hide it), ``options`` (choices), ``unit``/``min``/``max``/``decimals`` (numbers), ``past_only``
 (dates), ``max_length`` (text: at most this many characters, 1 to 4000; 4000 when left out),
-``opens: what_matters`` and ``show_if`` on an earlier item: ``{item: x, equals: "yes"}``,
+``opens: what_matters`` (the conversation answers it) or ``opens: goals`` (a link to rate the
+PSFS goals), ``compute: bmi(weight_kg, height_cm)`` (worked out from earlier items, never
+typed; see :mod:`app.checklists.computed`), and ``show_if`` on an earlier item:
+``{item: x, equals: "yes"}``,
 ``{item: x, in: [a, b]}`` (any selected, for multiple choice) or ``{item: x, answered: true}``.
 Only ``true``/``false`` are booleans here: an unquoted ``yes`` or ``no`` stays text.
 """
@@ -87,7 +90,8 @@ class ChecklistItem(_Strict):
     past_only: bool = False
     max_length: Annotated[int, Field(ge=1, le=TEXT_MAX_LENGTH)] | None = None
     show_if: ShowIf | None = None
-    opens: Literal["what_matters"] | None = None
+    opens: Literal["what_matters", "goals"] | None = None
+    compute: Annotated[str, Field(max_length=200)] | None = None
 
     @property
     def text_limit(self) -> int:

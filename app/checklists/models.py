@@ -149,3 +149,25 @@ class VariantAdoption(Timestamped, table=True):
     variant: str | None = Field(default=None, max_length=64)
     starts_on: date
     adopted_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+
+
+class ChecklistStatusChange(SQLModel, table=True):
+    """Each completion, not-applicable marking and reopening of an instance, never changed:
+    who, when and why, so every version of a checklist can be told apart."""
+
+    __tablename__ = "checklist_status_change"
+    __table_args__ = (
+        CheckConstraint(
+            sql_in("action", ("completed", "not_applicable", "reopened")), name="action_known"
+        ),
+        CheckConstraint("action <> 'reopened' OR reason IS NOT NULL", name="reopened_has_reason"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    instance_id: int = Field(foreign_key="checklist_instance.id", index=True, ondelete="CASCADE")
+    action: str = Field(max_length=20)
+    # The instance as it stood when it was closed (performed_at) or before it was reopened.
+    performed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    happened_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+    reason: str | None = Field(default=None, max_length=500)

@@ -11,9 +11,19 @@ from fastapi.responses import RedirectResponse, Response
 from app.audit.patient_data import PATIENT_DATA
 from app.checklists.answer_rules import AnswerError, missing_required, visible_items
 from app.checklists.catalogue import ChecklistItem
+from app.checklists.corrections import (
+    ChecklistChanged,
+    ReopenNotAllowed,
+    ReopenRefused,
+    completed_by_name,
+    may_reopen,
+    reopen_checklist,
+    status_history,
+)
 from app.checklists.forms import (
     AnswerKey,
     NotApplicableReason,
+    ReopenReason,
     display_value,
     posted_value,
     posted_version,
@@ -29,6 +39,7 @@ from app.checklists.service import (
     mark_not_applicable,
     save_answer,
 )
+from app.checklists.what_matters import answered_by_conversation, linked_conversation
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import PostedForm, SessionDep, require_roles
@@ -41,6 +52,19 @@ from app.org.scope import Viewer
 
 router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
+
+
+def _record_context(session: SessionDep, viewer: Viewer, view: ChecklistView) -> dict[str, Any]:
+    """Who completed a closed checklist, its history, whether the viewer may reopen it, and
+    the 'what matters' conversation that answers its items."""
+    instance = view.instance
+    return {
+        "wm_items": answered_by_conversation(view.definition),
+        "wm_conversation": linked_conversation(session, instance_id=int(instance.id or 0)),
+        "completed_by": completed_by_name(session, instance),
+        "history": status_history(session, instance_id=int(instance.id or 0)),
+        "may_reopen": instance.status == "completed" and may_reopen(viewer, instance),
+    }
 
 
 def _page_context(view: ChecklistView, **extra: Any) -> dict[str, Any]:
@@ -77,9 +101,12 @@ def _item_response(
     **extra: Any,
 ) -> Response:
     """One item re-rendered, with the progress and the conditional items swapped out of band."""
+    extra.setdefault("wm_items", answered_by_conversation(view.definition))
     context = _page_context(view, item=item, **extra)
     context["oob_items"] = [
-        other for other in view.definition.items if other.show_if and other.id != item.id
+        other
+        for other in view.definition.items
+        if (other.show_if or other.compute) and other.id != item.id
     ]
     return render(request, "checklists/_item_saved.html", context, status_code=status_code)
 
@@ -91,7 +118,13 @@ def read_checklist_page(
     """Show the checklist form under the patient's own words, with what is answered."""
     view = get_checklist(session, viewer=viewer, instance_id=instance_id)
     summary = what_matters_summary(session, viewer=viewer, pathway_id=view.pathway.id or 0)
-    return render(request, "checklists/checklist.html", _page_context(view, what_matters=summary))
+    context = _page_context(
+        view,
+        what_matters=summary,
+        just_completed=request.query_params.get("completed") == "1",
+        **_record_context(session, viewer, view),
+    )
+    return render(request, "checklists/checklist.html", context)
 
 
 @router.post("/checklists/{instance_id}/answers/{item_id}")
@@ -164,7 +197,7 @@ def create_completion_page(
         except (CompletionRefused, ChecklistClosed) as exc:
             problem = str(exc)
         else:
-            return RedirectResponse(f"/patients/{view.patient.id}", status_code=303)
+            return RedirectResponse(f"/checklists/{instance_id}?completed=1", status_code=303)
     view = get_checklist(session, viewer=viewer, instance_id=instance_id)
     return render(
         request,
@@ -197,3 +230,39 @@ def create_not_applicable_page(
             status_code=422,
         )
     return RedirectResponse(f"/patients/{view.patient.id}", status_code=303)
+
+
+@router.post("/checklists/{instance_id}/reopen")
+def create_reopening_page(
+    instance_id: int,
+    request: Request,
+    session: SessionDep,
+    viewer: PatientWorker,
+    form: PostedForm,
+) -> Response:
+    """Reopen a completed checklist with a reason, or show what to fix."""
+    reason = str(form.get("reason") or "").strip()
+    try:
+        problems = text_problems(ReopenReason, {"reason": reason})
+        if problem := named_problem(problems, {"reason": _("Reason")}):
+            raise ReopenRefused(problem)
+        reopen_checklist(
+            session,
+            viewer=viewer,
+            instance_id=instance_id,
+            reason=reason,
+            expected_version=posted_version(form) or None,
+        )
+    except (ReopenRefused, ReopenNotAllowed, ChecklistChanged) as exc:
+        view = get_checklist(session, viewer=viewer, instance_id=instance_id)
+        context = _page_context(
+            view,
+            reopen_error=str(exc),
+            reopen_reason=reason,
+            **_record_context(session, viewer, view),
+        )
+        status = 403 if isinstance(exc, ReopenNotAllowed) else 422
+        if isinstance(exc, ChecklistChanged):
+            status = 409
+        return render(request, "checklists/checklist.html", context, status_code=status)
+    return RedirectResponse(f"/checklists/{instance_id}", status_code=303)

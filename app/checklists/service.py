@@ -214,6 +214,7 @@ def save_answer(
         return view, view.answers[item_id]
     if view.instance.status not in OPEN_STATUSES:
         raise ChecklistClosed(view.instance)
+    _refuse_computed(view.definition, item_id)
     current = view.answers.get(item_id)
     current_version = current.version if current else 0
     updated = set_answer(view.definition, view.values, item_id, value, today=today)
@@ -259,6 +260,7 @@ def save_answer(
         session.add(view.instance)
     session.flush()
     view.answers[item_id] = current
+    _recompute(session, view, viewer, now)
     sync_follow_ups(
         session,
         viewer=viewer,
@@ -340,6 +342,7 @@ def _close(
     view.instance.version += 1
     session.add(view.instance)
     session.flush()
+    _keep_status_change(session, viewer, view.instance, status)
     record(
         session,
         viewer=viewer,
@@ -357,3 +360,30 @@ def _earliest_performed_at(session: Session, instance: ChecklistInstance) -> dat
     if event is not None and instance.occurrence == 0:
         return min(event.occurred_at, instance.window_start)
     return instance.window_start - EARLY_REPEAT
+
+
+def _keep_status_change(
+    session: Session, viewer: Viewer, instance: ChecklistInstance, status: InstanceStatus
+) -> None:
+    """Keep the closing in the checklist's history (app/checklists/corrections.py)."""
+    from app.checklists.corrections import record_status_change
+
+    record_status_change(
+        session, viewer=viewer, instance=instance, action=status.value, now=instance.recorded_at
+    )
+    session.flush()
+
+
+def _refuse_computed(definition: ChecklistDefinition, item_id: str) -> None:
+    """Computed items are never typed (app/checklists/computed_answers.py)."""
+    from app.checklists.computed_answers import refuse_computed
+
+    refuse_computed(definition, item_id)
+
+
+def _recompute(session: Session, view: ChecklistView, viewer: Viewer, now: datetime) -> None:
+    """Work the computed items out again after a save (app/checklists/computed_answers.py)."""
+    from app.checklists.computed_answers import recompute_answers
+
+    recompute_answers(session, view=view, user_id=viewer.user_id, now=now)
+    session.flush()

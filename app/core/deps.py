@@ -83,6 +83,21 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
     return viewer
 
 
+def viewer_for_error_page(request: Request) -> Viewer | None:
+    """The signed-in viewer, for the menu of an error page that no route got to (or None)."""
+    known: Viewer | None = getattr(request.state, "viewer", None)
+    if known is not None or SESSION_COOKIE not in request.cookies:
+        return known
+    provide = request.app.dependency_overrides.get(get_session, get_session)
+    sessions = provide()
+    try:
+        return get_viewer(request, next(sessions))
+    except NotSignedIn:
+        return None
+    finally:
+        sessions.close()
+
+
 get_viewer.access_rule = AccessRule("signed in")  # type: ignore[attr-defined]
 CurrentViewer = Annotated[Viewer, Depends(get_viewer)]
 

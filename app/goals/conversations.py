@@ -51,6 +51,7 @@ def record_conversation(
     )
     session.add(conversation)
     session.flush()
+    _answer_checklist(session, viewer, conversation)
     audit_access(
         session, viewer, AuditAction.create, "conversation", patient, f"id {conversation.id}"
     )
@@ -71,7 +72,17 @@ def update_conversation(
     conversation.version += 1
     session.add(conversation)
     session.flush()
+    _answer_checklist(session, viewer, conversation)
     audit_access(
         session, viewer, AuditAction.update, "conversation", patient, f"id {conversation_id}"
     )
     return conversation_view(conversation, participant_choices())
+
+
+def _answer_checklist(
+    session: Session, viewer: Viewer, conversation: WhatMattersConversation
+) -> None:
+    """A conversation recorded from a checklist answers its 'what matters' items."""
+    from app.checklists.what_matters import answer_from_conversation
+
+    answer_from_conversation(session, viewer=viewer, conversation=conversation)

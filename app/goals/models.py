@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, UniqueConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
+from app.core.db import UTCDateTime
 from app.core.tables import Timestamped, Versioned, sql_in
 
 
@@ -102,3 +103,23 @@ class GoalRating(Timestamped, table=True):
     scale_direction: str = Field(default=ScaleDirection.higher_is_better.value, max_length=20)
     is_baseline: bool = Field(default=False)
     recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+
+
+class GoalRatingCorrection(SQLModel, table=True):
+    """A rating entered wrong and corrected: the old value kept, with who, when and why."""
+
+    __tablename__ = "goal_rating_correction"
+    __table_args__ = (
+        CheckConstraint("old_rating BETWEEN 0 AND 10", name="old_rating_0_to_10"),
+        CheckConstraint("new_rating BETWEEN 0 AND 10", name="new_rating_0_to_10"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    rating_id: int = Field(foreign_key="goal_rating.id", index=True, ondelete="CASCADE")
+    old_rating: int
+    new_rating: int
+    reason: str = Field(max_length=500)
+    corrected_by_id: int | None = Field(
+        default=None, foreign_key="app_user.id", ondelete="SET NULL"
+    )
+    corrected_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

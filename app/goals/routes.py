@@ -58,6 +58,7 @@ def _saved_message(kind: str | None) -> str | None:
         "conversation": _("The conversation is saved."),
         "goal": _("The goal is added."),
         "rating": _("The rating is saved."),
+        "rating_corrected": _("The rating is corrected; the old value is kept in the history."),
         "achieved": _("The goal is marked as achieved."),
         "changed": _("The goal is changed; the old one is kept in the history."),
         "dropped": _("The goal is dropped; it is kept in the history."),
@@ -102,9 +103,12 @@ def _page(
 def _after_save(
     request: Request, pathway_id: int, kind: str, anchor: str, checklist_id: int | None
 ) -> Response:
-    """303 back to the page (HX-Redirect for htmx), saying what was saved."""
+    """303 back to the page (HX-Redirect for htmx), saying what was saved; a conversation
+    recorded from a checklist goes back to the checklist, whose item it answers."""
     url = f"/pathways/{pathway_id}/what-matters?saved={kind}"
-    if checklist_id:
+    if checklist_id and kind == "conversation":
+        url, anchor = f"/checklists/{checklist_id}", "wm-item"
+    elif checklist_id:
         url += f"&checklist_instance_id={checklist_id}"
     if request.headers.get("HX-Request"):
         return Response(status_code=200, headers={"HX-Redirect": url})

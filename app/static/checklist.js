@@ -115,7 +115,7 @@
     var map = pending();
     Object.keys(map).forEach(function (itemId) {
       var form = document.getElementById("item-" + itemId);
-      if (!form) { return; }
+      if (!form || form.tagName !== "FORM") { return; }  // read-only, computed: nothing to send
       restore(form, map[itemId]);
       htmx.trigger(form, "retry");
     });

@@ -28,7 +28,7 @@ def shipped_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_validate_reports_ok_with_counts() -> None:
     result = runner.invoke(cli, ["checklists", "validate"])
     assert result.exit_code == 0, result.output
-    assert "OK: checklists 8, versions 8, items" in result.stdout
+    assert "OK: checklists 8, versions 9, items" in result.stdout
     assert "variants 2" in result.stdout
     assert "Risk rules: 5" in result.stdout
 

@@ -237,9 +237,7 @@ def test_page_opened_from_a_checklist_carries_it_into_the_conversation(
         "checklist_instance_id": str(instance.id),
     }
     saved = api.post(f"{_page(ward)}/conversations", data=data, follow_redirects=False)
-    assert saved.headers["location"].startswith(
-        f"{_page(ward)}?saved=conversation&checklist_instance_id={instance.id}"
-    )
+    assert saved.headers["location"] == f"/checklists/{instance.id}#wm-item"
     summary = service.what_matters_summary(db, viewer=ward.nurse, pathway_id=ward.pathway_id)
     assert summary.conversation is not None
     assert summary.conversation.checklist_instance_id == instance.id

@@ -116,6 +116,7 @@ RESOLVERS: dict[str, Resolver] = {
     "rating_id": lambda o, _p: str(o.extra["rating_id"]),
     "questionnaire_id": lambda _o, _p: "hph-2-v1",
     "organization_id": lambda o, _p: f"team-{o.team_id}",
+    "rated_on": lambda _o, _p: "2026-03-09",  # the re-rating of the world's goal
 }
 QUERY_RESOLVERS: dict[str, Resolver] = {
     "unit_id": lambda o, _p: str(o.team_id),

@@ -61,6 +61,7 @@ def real_path_parameters(owned: Owned, path: str) -> dict[str, object]:
         "membership_id": owned.extra["membership_id"],
         "follow_up_id": owned.extra["follow_up_id"],
         "network_id": owned.extra["network_id"],
+        "rated_on": "2026-03-09",  # the re-rating of the world's goal
     }
     return values
 

@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from app.core.text import has_forbidden_characters
+from app.goals.corrections_api import RatingCorrectionForm
 from app.goals.forms import (
     ConversationIn,
     ConversationUpdate,
@@ -88,10 +89,12 @@ READ_BY_MODEL: dict[str, type[BaseModel]] = {
     f"{GOALS}/goals/{{goal_id}}/achieve": GoalAchieve,
     f"{GOALS}/goals/{{goal_id}}/change": GoalChange,
     f"{GOALS}/goals/{{goal_id}}/drop": GoalDrop,
+    f"{GOALS}/goals/{{goal_id}}/ratings/correct": RatingCorrectionForm,
 }
 READ_BY_NAME = {
     "/checklists/{instance_id}/answers/{item_id}": ["value", "version", "idempotency_key"],
     "/teams/{team_id}/measures/settings": ["follow", "goal-hph-2-on-time", "goal-readmission-30d"],
+    "/checklists/{instance_id}/reopen": ["reason", "version"],
 }
 NO_FIELDS = {
     "/manual-measures/{measure_id}/values/{period}/delete",
