@@ -174,7 +174,8 @@ def test_down_to_first_revision_and_up_again_keeps_every_demo_row(
     assert _fingerprint(engine) == before
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT id, idempotency_key FROM checklist_answer"))
-        kept_keys = {int(answer_id): key for answer_id, key in rows}
+        # Computed answers (BMI, MST score) are saved by the server, with no key of their own.
+        kept_keys = {int(answer_id): key for answer_id, key in rows if key is not None}
     assert kept_keys == newest_keys
 
     migrate.upgrade(url)
@@ -183,7 +184,7 @@ def test_down_to_first_revision_and_up_again_keeps_every_demo_row(
         rows = connection.execute(text("SELECT id, version FROM checklist_answer"))
         versions = {int(answer_id): int(version) for answer_id, version in rows}
     revisions = _revisions(engine)
-    assert revisions == sorted(
+    assert [r for r in revisions if r[0] in newest_keys] == sorted(
         (answer_id, versions[answer_id], key) for answer_id, key in newest_keys.items()
     )
     _replay_is_recognised(engine, newest_keys)
