@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -17,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.config import get_settings
-from app.core.deps import LANGUAGE_COOKIE, Forbidden, NotSignedIn
+from app.core.deps import LANGUAGE_COOKIE, SESSION_COOKIE, Forbidden, NotSignedIn
 from app.core.hardening import CSRFProtection, security_headers
 from app.core.heap import settle_heap
 from app.core.i18n import _, set_language
@@ -106,6 +107,25 @@ def _domain_handler(status: int):  # type: ignore[no-untyped-def]
     return _handle
 
 
+def _sign_in_again(request: Request) -> Response:
+    """Send a page to sign-in and back; an htmx call returns to the page it was made from.
+
+    An htmx call (an answer being saved) must come back to its page, never to its POST URL:
+    the page sends the answers it kept once the user has signed in again.
+    """
+    next_page = request.url.path
+    reason = "ended" if request.cookies.get(SESSION_COOKIE) else ""
+    if request.headers.get("HX-Request"):
+        current = urlsplit(request.headers.get("HX-Current-URL") or "")
+        next_page = (current.path or "/") + (f"?{current.query}" if current.query else "")
+        reason = "kept"
+    query = {"next": next_page, **({"reason": reason} if reason else {})}
+    target = f"/sign-in?{urlencode(query, safe='/')}"
+    if request.headers.get("HX-Request"):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error a user can cause becomes a clear message; nothing leaks a traceback."""
 
@@ -113,10 +133,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": _("Sign in to continue.")}, status_code=401)
-        target = f"/sign-in?next={request.url.path}"
-        if request.headers.get("HX-Request"):
-            return Response(status_code=401, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303)
+        return _sign_in_again(request)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:

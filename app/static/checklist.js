@@ -2,13 +2,16 @@
  *
  * Each change gets an idempotency key; retries after a network failure reuse it, so the
  * server never stores an answer twice. Unacknowledged answers are kept in localStorage and
- * sent again after a reload or when the connection returns.
+ * sent again after a reload, when the connection returns, or after signing in again when
+ * the session had ended.
  */
 (function () {
   "use strict";
   var root = document.querySelector(".checklist[data-instance]");
   if (!root) { return; }
-  var storeKey = "hph-pending-" + root.getAttribute("data-instance");
+  // Kept per user: after a session ends, only the same user's next session sends them.
+  var storeKey = "hph-pending-" + root.getAttribute("data-user") + "-" +
+    root.getAttribute("data-instance");
   var retryDelays = [1000, 2000, 4000, 8000, 15000, 30000];
 
   function pending() {
@@ -26,7 +29,7 @@
   function entries(form) {
     var list = [];
     new FormData(form).forEach(function (value, name) {
-      if (name !== "idempotency_key" && name !== "version") { list.push([name, value]); }
+      if (["idempotency_key", "version", "csrftoken"].indexOf(name) < 0) { list.push([name, value]); }
     });
     return list;
   }
@@ -79,9 +82,16 @@
   document.body.addEventListener("htmx:responseError", function (event) {
     var form = itemForm(event.detail.elt);
     if (form && event.detail.xhr.status >= 500) { scheduleRetry(form); }
+    // 401: the session has ended. The answer stays kept; the server sends the page to sign-in
+    // and back here (HX-Redirect), and the page sends it again with the same key.
+    if (form && event.detail.xhr.status === 401) {
+      setState(form, root.dataset.signInText || "!", "error");
+    }
   });
-  document.body.addEventListener("htmx:afterRequest", function (event) {
-    var form = itemForm(event.detail.elt);
+  // htmx:beforeSwap, not afterRequest: after the swap the old form is out of the document and
+  // its events no longer reach the body, so the kept answer would never be let go.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var form = itemForm(event.detail.elt || event.target);
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (!form || status === 0 || status >= 500) { return; }
     // The server answered (saved, or told us why not): the answer is no longer in flight.
