@@ -130,7 +130,12 @@
       htmx.trigger(form, "retry");
     });
   });
+  // The banner follows the real state: the browser's own events, failed and answered requests.
+  window.addEventListener("offline", function () {
+    document.getElementById("offline").hidden = false;
+  });
   window.addEventListener("online", function () {
+    document.getElementById("offline").hidden = true;
     document.querySelectorAll("form.item").forEach(function (form) {
       if (pending()[form.getAttribute("data-item")]) { htmx.trigger(form, "retry"); }
     });

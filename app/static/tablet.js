@@ -1,0 +1,75 @@
+/* The shared tablet: nothing of one user is left for the next.
+ *
+ * Answers not yet acknowledged by the server are kept in localStorage under the user's id
+ * (see checklist.js). Signing out while some are kept is refused, with the checklists that
+ * hold them, because after sign-out they could only be sent by this user signing in again.
+ * When nothing is kept, sign-out also clears whatever this user left in the browser's
+ * storage (localStorage, sessionStorage, and Cache Storage should a page ever be cached);
+ * htmx keeps no page snapshots (historyCacheSize 0 in base.html).
+ */
+(function () {
+  "use strict";
+  var user = document.body.getAttribute("data-user");
+  if (!user) { return; }
+  var prefix = "hph-pending-" + user + "-";
+
+  function unsentChecklists() {
+    var ids = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var key = localStorage.key(i);
+      if (key && key.indexOf(prefix) === 0) {
+        try {
+          if (Object.keys(JSON.parse(localStorage.getItem(key) || "{}")).length) {
+            ids.push(key.slice(prefix.length));
+          }
+        } catch (e) { ids.push(key.slice(prefix.length)); }
+      }
+    }
+    return ids;
+  }
+
+  function refuse(form, ids) {
+    var box = document.getElementById("sign-out-refused");
+    box.hidden = false;
+    var list = box.querySelector("ul");
+    list.innerHTML = "";
+    ids.forEach(function (id) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "/checklists/" + encodeURIComponent(id);
+      link.textContent = (box.getAttribute("data-link-text") || "") + " " + id;
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    box.focus();
+  }
+
+  // Everything goes but other users' kept answers (only they can send them, after signing in).
+  function forgetUser() {
+    var keys = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var key = localStorage.key(i);
+      if (key && (key.indexOf("hph-pending-") !== 0 || key.indexOf(prefix) === 0)) {
+        keys.push(key);
+      }
+    }
+    keys.forEach(function (key) { localStorage.removeItem(key); });
+    try { sessionStorage.clear(); } catch (e) { /* nothing kept there */ }
+    if (window.caches && caches.keys) {
+      return caches.keys().then(function (names) {
+        return Promise.all(names.map(function (name) { return caches.delete(name); }));
+      }).catch(function () { return null; });
+    }
+    return Promise.resolve(null);
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("sign-out")) { return; }
+    if (form.dataset.cleared === "1") { return; }
+    event.preventDefault();
+    var ids = unsentChecklists();
+    if (ids.length) { refuse(form, ids); return; }
+    forgetUser().then(function () { form.dataset.cleared = "1"; form.submit(); });
+  }, true);
+})();
