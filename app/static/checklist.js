@@ -1,9 +1,9 @@
 /* Keeps every checklist answer until the server has acknowledged it.
  *
  * Each change gets an idempotency key; retries after a network failure reuse it, so the
- * server never stores an answer twice. Unacknowledged answers are kept in localStorage and
- * sent again after a reload, when the connection returns, or after signing in again when
- * the session had ended.
+ * server never stores an answer twice. Unacknowledged answers are kept in localStorage,
+ * encrypted for their user, and sent again after a reload, when the connection returns, or
+ * after the same user signs in again when the session had ended.
  */
 (function () {
   "use strict";
@@ -14,12 +14,45 @@
     root.getAttribute("data-instance");
   var retryDelays = [1000, 2000, 4000, 8000, 15000, 30000];
 
-  function pending() {
-    try { return JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return {}; }
+  // Kept answers are encrypted (AES-GCM) with a key that only this user's own pages carry
+  // (data-tablet-key): while another user is signed in on the tablet they cannot be read.
+  // The page works on them in memory; localStorage holds only ciphertext. Without WebCrypto
+  // (a page not served over HTTPS) they are kept in memory only, never in plain text.
+  var memory = {};
+  var cryptoKey = null;
+  var writes = Promise.resolve();
+  function b64(buffer) { return btoa(String.fromCharCode.apply(null, new Uint8Array(buffer))); }
+  function unb64(text) {
+    return Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); });
   }
+  function load() {
+    var stored = localStorage.getItem(storeKey);
+    if (!stored) { return null; }
+    var box = JSON.parse(stored);
+    return crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(box.iv) }, cryptoKey, unb64(box.data))
+      .then(function (plain) { memory = JSON.parse(new TextDecoder().decode(plain)); });
+  }
+  var ready = (function () {
+    var raw = root.getAttribute("data-tablet-key");
+    if (!raw || !(window.crypto && crypto.subtle)) { return Promise.resolve(); }
+    return crypto.subtle.importKey("raw", unb64(raw), "AES-GCM", false, ["encrypt", "decrypt"])
+      .then(function (key) { cryptoKey = key; return load(); })
+      .catch(function () { memory = {}; });
+  })();
+  function pending() { return Object.assign({}, memory); }
   function savePending(map) {
-    if (Object.keys(map).length) { localStorage.setItem(storeKey, JSON.stringify(map)); }
-    else { localStorage.removeItem(storeKey); }
+    memory = map;
+    var text = JSON.stringify(map);
+    var empty = !Object.keys(map).length;
+    writes = writes.then(function () {
+      if (empty) { localStorage.removeItem(storeKey); return null; }
+      if (!cryptoKey) { return null; }
+      var iv = crypto.getRandomValues(new Uint8Array(12));
+      return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, cryptoKey,
+        new TextEncoder().encode(text)).then(function (data) {
+        localStorage.setItem(storeKey, JSON.stringify({ iv: b64(iv), data: b64(data) }));
+      });
+    }).catch(function () { return null; });
   }
   function itemForm(el) { return el && el.closest ? el.closest("form.item") : null; }
   function newKey() {
@@ -56,14 +89,25 @@
     if (!form) { return; }
     var key = newKey();
     form.querySelector("[name=idempotency_key]").value = key;
-    var map = pending();
-    map[form.getAttribute("data-item")] = {
-      key: key, version: form.querySelector("[name=version]").value, entries: entries(form)
-    };
-    savePending(map);
+    var kept = { key: key, version: form.querySelector("[name=version]").value, entries: entries(form) };
+    ready.then(function () {
+      var map = pending();
+      map[form.getAttribute("data-item")] = kept;
+      savePending(map);
+    });
     form.dataset.attempt = "0";
     setState(form, root.dataset.savingText || "…", "saving");
   }, true);
+
+  // An answer leaves only once it is kept on the tablet, so a redirect to sign-in (401)
+  // cannot outrun the write.
+  document.body.addEventListener("htmx:confirm", function (event) {
+    if (!itemForm(event.detail.elt)) { return; }
+    event.preventDefault();
+    ready.then(function () { return writes; }).then(function () {
+      event.detail.issueRequest(true);
+    });
+  });
 
   function scheduleRetry(form) {
     var attempt = parseInt(form.dataset.attempt || "0", 10);
@@ -95,9 +139,11 @@
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (!form || status === 0 || status >= 500) { return; }
     // The server answered (saved, or told us why not): the answer is no longer in flight.
-    var map = pending();
-    delete map[form.getAttribute("data-item")];
-    savePending(map);
+    ready.then(function () {
+      var map = pending();
+      delete map[form.getAttribute("data-item")];
+      savePending(map);
+    });
     document.getElementById("offline").hidden = true;
   });
 
@@ -116,12 +162,17 @@
       } else { saved.entries.push(["value", String(v)]); }
     });
     restore(form, saved);
-    var map = pending(); map[form.getAttribute("data-item")] = saved; savePending(map);
-    htmx.trigger(form, "retry");
+    ready.then(function () {
+      var map = pending(); map[form.getAttribute("data-item")] = saved; savePending(map);
+      htmx.trigger(form, "retry");
+    });
   });
 
   // After a reload: send whatever the server never acknowledged.
   document.addEventListener("DOMContentLoaded", function () {
+    ready.then(replay);
+  });
+  function replay() {
     var map = pending();
     Object.keys(map).forEach(function (itemId) {
       var form = document.getElementById("item-" + itemId);
@@ -129,15 +180,17 @@
       restore(form, map[itemId]);
       htmx.trigger(form, "retry");
     });
-  });
+  }
   // The banner follows the real state: the browser's own events, failed and answered requests.
   window.addEventListener("offline", function () {
     document.getElementById("offline").hidden = false;
   });
   window.addEventListener("online", function () {
     document.getElementById("offline").hidden = true;
-    document.querySelectorAll("form.item").forEach(function (form) {
-      if (pending()[form.getAttribute("data-item")]) { htmx.trigger(form, "retry"); }
+    ready.then(function () {
+      document.querySelectorAll("form.item").forEach(function (form) {
+        if (pending()[form.getAttribute("data-item")]) { htmx.trigger(form, "retry"); }
+      });
     });
   });
 })();

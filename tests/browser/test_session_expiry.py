@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from tests.browser.tablet_day import end_session_on_server, kept_on_tablet, new_
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/offline")
+STORED_JS = """() => Object.keys(localStorage).filter(k => k.startsWith('hph-pending'))
+  .map(k => localStorage.getItem(k))"""
 
 
 @pytest.fixture
@@ -56,3 +59,48 @@ def test_answer_given_after_the_session_ended_is_saved_once_after_signing_in_aga
     assert answers["fall_last_year"]["version"] == 1
     page.reload()
     assert page.locator("#item-fall_last_year input[value=no]").is_checked()
+
+
+def test_answers_kept_after_the_session_ended_are_unreadable_by_the_next_user(
+    nurse_tablet, live_server
+):  # type: ignore[no-untyped-def]
+    page = nurse_tablet
+    sign_in(page, live_server, "sykepleier@demo.no")
+    new_discharge(page, live_server, "Q.Z. 1936")
+    page.click(".timeline-checklist a:has-text('HPH 2')")
+    page.wait_for_selector("form.item")
+    checklist_url = page.url
+    instance_id = checklist_url.rstrip("/").rsplit("/", 1)[1]
+    page.context.set_offline(True)
+    page.locator("#item-fall_last_year label.choice:has(input[value=no])").click()
+    page.locator("#item-fall_last_year .error").wait_for(timeout=5_000)
+    stored = page.evaluate(STORED_JS)
+    assert len(stored) == 1
+    assert "fall_last_year" not in stored[0] and '"no"' not in stored[0]
+    assert set(json.loads(stored[0])) == {"iv", "data"}
+
+    # The idle limit ends the session; the network returns; another user takes the tablet.
+    end_session_on_server(page, live_server)
+    page.context.set_offline(False)
+    page.wait_for_url("**/sign-in?**")
+    page.fill("#email", "team@demo.no")
+    page.fill("#password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    assert page.url == checklist_url
+    assert not page.locator("#item-fall_last_year input[value=no]").is_checked()
+    page.wait_for_timeout(1_000)
+    answers = page.request.get(f"{live_server}/api/v1/checklists/{instance_id}").json()["answers"]
+    assert "fall_last_year" not in {a["item_id"] for a in answers}
+    with page.expect_navigation():
+        page.click("button:has-text('Logg ut')")
+    assert page.evaluate(STORED_JS) == stored
+
+    # Only the nurse who gave the answer can send it: it is saved once when she is back.
+    sign_in(page, live_server, "sykepleier@demo.no")
+    page.goto(checklist_url)
+    page.locator("#item-fall_last_year .saved").wait_for(timeout=15_000)
+    assert kept_on_tablet(page) == []
+    answers = page.request.get(f"{live_server}/api/v1/checklists/{instance_id}").json()["answers"]
+    saved = {a["item_id"]: a for a in answers}["fall_last_year"]
+    assert (saved["value"], saved["version"]) == ("no", 1)
