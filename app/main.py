@@ -215,6 +215,7 @@ def create_app() -> FastAPI:
     from app.measures.following_routes import router as measure_settings_routes
     from app.measures.manual_api import router as manual_measures_api
     from app.measures.routes import router as measures_routes
+    from app.offline.routes import router as offline_routes
     from app.org.api import router as org_api
     from app.org.routes import router as org_routes
     from app.pathways.api import router as pathways_api
@@ -281,6 +282,7 @@ def create_app() -> FastAPI:
         admin_people_routes,
         admin_api,
         account_routes,
+        offline_routes,
     ):
         app.include_router(router)
     return app

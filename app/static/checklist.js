@@ -182,6 +182,7 @@
     });
   }
   // The banner follows the real state: the browser's own events, failed and answered requests.
+  if (navigator.onLine === false) { document.getElementById("offline").hidden = false; }
   window.addEventListener("offline", function () {
     document.getElementById("offline").hidden = false;
   });

@@ -4,14 +4,20 @@
  * (see checklist.js). Signing out while some are kept is refused, with the checklists that
  * hold them, because after sign-out they could only be sent by this user signing in again.
  * When nothing is kept, sign-out also clears whatever this user left in the browser's
- * storage (localStorage, sessionStorage, and Cache Storage should a page ever be cached);
+ * storage (localStorage, sessionStorage and the pages the service worker kept in Cache
+ * Storage); the sign-in page deletes those caches too, whoever left them (an ended session).
  * htmx keeps no page snapshots (historyCacheSize 0 in base.html).
  */
 (function () {
   "use strict";
   var user = document.body.getAttribute("data-user");
-  if (!user) { return; }
+  if (!user) {
+    // Signed out (or the session ended): no page of the previous user stays in the cache.
+    clearCaches();
+    return;
+  }
   var prefix = "hph-pending-" + user + "-";
+  keepTheDay();
 
   function unsentChecklists() {
     var ids = [];
@@ -55,12 +61,33 @@
     }
     keys.forEach(function (key) { localStorage.removeItem(key); });
     try { sessionStorage.clear(); } catch (e) { /* nothing kept there */ }
-    if (window.caches && caches.keys) {
-      return caches.keys().then(function (names) {
-        return Promise.all(names.map(function (name) { return caches.delete(name); }));
-      }).catch(function () { return null; });
+    return clearCaches();
+  }
+
+  function clearCaches() {
+    if (!(window.caches && caches.keys)) { return Promise.resolve(null); }
+    return caches.keys().then(function (names) {
+      return Promise.all(names.map(function (name) { return caches.delete(name); }));
+    }).catch(function () { return null; });
+  }
+
+  // The service worker (/sw.js) keeps "My day" and its checklists while online; on "My day"
+  // each checklist is fetched once through it, so that it opens without network later.
+  function keepTheDay() {
+    if (!("serviceWorker" in navigator)) { return; }
+    navigator.serviceWorker.register("/sw.js").catch(function () { return null; });
+    if (location.pathname !== "/my-day") { return; }
+    var links = Array.prototype.map.call(
+      document.querySelectorAll("a[href^='/checklists/']"), function (a) { return a.getAttribute("href"); });
+    function fetchAll() {
+      links.reduce(function (done, href) {
+        return done.then(function () {
+          return fetch(href, { credentials: "same-origin" }).catch(function () { return null; });
+        });
+      }, Promise.resolve()).then(function () { document.body.setAttribute("data-day-kept", "1"); });
     }
-    return Promise.resolve(null);
+    if (navigator.serviceWorker.controller) { fetchAll(); return; }
+    navigator.serviceWorker.addEventListener("controllerchange", fetchAll, { once: true });
   }
 
   document.addEventListener("submit", function (event) {

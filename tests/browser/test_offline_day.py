@@ -1,0 +1,54 @@
+"""The nurse's day without network: a checklist on "My day" opens, fills and reloads offline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import sign_in
+from tests.browser.tablet_day import kept_on_tablet, new_discharge
+
+pytestmark = pytest.mark.browser
+SHOTS = Path("/tmp/shots/offline")
+
+
+@pytest.fixture
+def nurse_tablet(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A fresh page on a tablet held upright (768x1024), as the nurses use it."""
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+def test_checklist_on_my_day_opens_and_fills_offline_and_is_saved_once_online(
+    nurse_tablet, live_server
+):  # type: ignore[no-untyped-def]
+    page = nurse_tablet
+    sign_in(page, live_server, "sykepleier@demo.no")
+    new_discharge(page, live_server, "Q.W. 1935")
+    page.goto(f"{live_server}/my-day")
+    page.locator("body[data-day-kept='1']").wait_for(state="attached", timeout=20_000)
+    link = page.locator(".work-link:has-text('Q.W. 1935'):has-text('HPH 2')").first
+    href = link.get_attribute("href")
+    instance_id = href.rsplit("/", 1)[1]
+
+    page.context.set_offline(True)
+    link.click()
+    page.wait_for_url(f"**{href}")
+    assert page.locator(".wm-banner").count() == 1
+    page.locator("#item-fall_last_year label.choice:has(input[value=no])").click()
+    page.locator("#offline").wait_for(state="visible", timeout=5_000)
+    page.locator("#item-fall_last_year .error").wait_for(timeout=5_000)
+    page.reload()
+    assert page.locator("#item-fall_last_year input[value=no]").is_checked()
+    page.screenshot(path=str(SHOTS / "offline-reloaded-768x1024.png"), full_page=True)
+
+    page.context.set_offline(False)
+    page.locator("#item-fall_last_year .saved").wait_for(timeout=20_000)
+    page.locator("#offline").wait_for(state="hidden", timeout=5_000)
+    assert kept_on_tablet(page) == []
+    checklist = page.request.get(f"{live_server}/api/v1/checklists/{instance_id}").json()
+    saved = {a["item_id"]: a for a in checklist["answers"]}["fall_last_year"]
+    assert (saved["value"], saved["version"]) == ("no", 1)
