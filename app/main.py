@@ -115,9 +115,12 @@ def _sign_in_again(request: Request) -> Response:
     """
     next_page = request.url.path
     reason = "ended" if request.cookies.get(SESSION_COOKIE) else ""
-    if request.headers.get("HX-Request"):
-        current = urlsplit(request.headers.get("HX-Current-URL") or "")
+    page_header = "HX-Current-URL" if request.headers.get("HX-Request") else "Referer"
+    if request.method != "GET" or request.headers.get("HX-Request"):
+        # A posted form comes back to the page it was posted from, never to its POST URL.
+        current = urlsplit(request.headers.get(page_header) or "")
         next_page = (current.path or "/") + (f"?{current.query}" if current.query else "")
+    if request.headers.get("HX-Request"):
         reason = "kept"
     query = {"next": next_page, **({"reason": reason} if reason else {})}
     target = f"/sign-in?{urlencode(query, safe='/')}"

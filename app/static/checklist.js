@@ -143,6 +143,7 @@
       var map = pending();
       delete map[form.getAttribute("data-item")];
       savePending(map);
+      sendClosing();
     });
     document.getElementById("offline").hidden = true;
   });
@@ -168,12 +169,80 @@
     });
   });
 
+  // Completing or marking not applicable: kept like an answer (key "__close"), and sent once
+  // every answer is acknowledged, with its own idempotency key, so sending it again is a
+  // replay. What the server refuses (a required item missing, closed meanwhile) is shown by
+  // posting the form once more as a page, the server's own answer.
+  var CLOSE = "__close";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("closing") || form.dataset.native) { return; }
+    event.preventDefault();
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrftoken") { fields.push([name, value]); }
+    });
+    var closing = { action: form.getAttribute("action"), key: newKey(), fields: fields };
+    ready.then(function () {
+      var map = pending(); map[CLOSE] = closing; savePending(map);
+      showClosing(closing);
+      sendClosing();
+    });
+  }, true);
+  function showClosing(closing) {
+    var note = document.getElementById("closing-kept");
+    if (!note) { return; }
+    note.hidden = !closing;
+    note.textContent = closing ? (root.dataset.closingText || "…") : "";
+    document.querySelectorAll("form.closing button").forEach(function (b) { b.disabled = !!closing; });
+  }
+  var closingInFlight = false;
+  function sendClosing() {
+    var map = pending();
+    var closing = map[CLOSE];
+    if (!closing || closingInFlight) { return; }
+    if (Object.keys(map).some(function (k) { return k !== CLOSE; })) { return; }
+    var form = document.querySelector("form.closing[action='" + closing.action + "']");
+    if (!form) { return; }
+    var body = new URLSearchParams();
+    closing.fields.forEach(function (f) { if (f[0] !== "idempotency_key") { body.append(f[0], f[1]); } });
+    body.append("idempotency_key", closing.key);
+    var token = form.querySelector("[name=csrftoken]").value;
+    body.append("csrftoken", token);
+    closingInFlight = true;
+    fetch(closing.action, {
+      method: "POST", body: body, credentials: "same-origin", headers: { "x-csrftoken": token }
+    }).then(function (response) {
+      closingInFlight = false;
+      var path = new URL(response.url).pathname;
+      if (response.redirected && path === "/sign-in") {
+        location.href = "/sign-in?reason=kept&next=" + encodeURIComponent(location.pathname);
+        return;
+      }
+      var left = pending(); delete left[CLOSE]; savePending(left);
+      writes.then(function () {
+        if (response.ok && response.redirected) { location.href = response.url; return; }
+        // Refused: the server's page says why (same key, so nothing is recorded twice).
+        closing.fields.forEach(function (f) {
+          var input = form.querySelector("[name=" + f[0] + "]");
+          if (input) { input.value = f[0] === "idempotency_key" ? closing.key : f[1]; }
+        });
+        form.dataset.native = "1";
+        form.submit();
+      });
+    }).catch(function () {
+      closingInFlight = false;
+      document.getElementById("offline").hidden = false;
+    });
+  }
+
   // After a reload: send whatever the server never acknowledged.
   document.addEventListener("DOMContentLoaded", function () {
     ready.then(replay);
   });
   function replay() {
     var map = pending();
+    if (map[CLOSE]) { showClosing(map[CLOSE]); sendClosing(); }
     Object.keys(map).forEach(function (itemId) {
       var form = document.getElementById("item-" + itemId);
       if (!form) { return; }
@@ -192,6 +261,7 @@
       document.querySelectorAll("form.item").forEach(function (form) {
         if (pending()[form.getAttribute("data-item")]) { htmx.trigger(form, "retry"); }
       });
+      sendClosing();
     });
   });
 })();

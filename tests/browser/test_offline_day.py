@@ -1,4 +1,4 @@
-"""The nurse's day without network: a checklist on "My day" opens, fills and reloads offline."""
+"""The nurse's day without network: a checklist on "My day" is opened, filled and completed."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def nurse_tablet(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context.close()
 
 
-def test_checklist_on_my_day_opens_and_fills_offline_and_is_saved_once_online(
+def test_checklist_on_my_day_is_filled_and_completed_offline_and_saved_once_online(
     nurse_tablet, live_server
 ):  # type: ignore[no-untyped-def]
     page = nurse_tablet
@@ -34,21 +34,30 @@ def test_checklist_on_my_day_opens_and_fills_offline_and_is_saved_once_online(
     href = link.get_attribute("href")
     instance_id = href.rsplit("/", 1)[1]
 
+    # The network goes before the checklist is opened.
     page.context.set_offline(True)
     link.click()
     page.wait_for_url(f"**{href}")
     assert page.locator(".wm-banner").count() == 1
     page.locator("#item-fall_last_year label.choice:has(input[value=no])").click()
     page.locator("#offline").wait_for(state="visible", timeout=5_000)
-    page.locator("#item-fall_last_year .error").wait_for(timeout=5_000)
+    page.locator("#item-medication_at_home label.choice:has(input[value=yes])").click()
+    page.locator("#item-medication_at_home .error").wait_for(timeout=5_000)
+    page.click("button:has-text('Fullfør')")
+    page.locator("#closing-kept").wait_for(state="visible", timeout=5_000)
+    page.screenshot(path=str(SHOTS / "offline-completed-768x1024.png"), full_page=True)
+
     page.reload()
     assert page.locator("#item-fall_last_year input[value=no]").is_checked()
-    page.screenshot(path=str(SHOTS / "offline-reloaded-768x1024.png"), full_page=True)
+    assert page.locator("#item-medication_at_home input[value=yes]").is_checked()
+    page.locator("#closing-kept").wait_for(state="visible", timeout=5_000)
+    page.screenshot(path=str(SHOTS / "offline-reloaded-768x1024.png"))
 
+    # The network returns: the answers, then the completion, each sent once.
     page.context.set_offline(False)
-    page.locator("#item-fall_last_year .saved").wait_for(timeout=20_000)
-    page.locator("#offline").wait_for(state="hidden", timeout=5_000)
+    page.wait_for_url("**/patients/*", timeout=30_000)
     assert kept_on_tablet(page) == []
     checklist = page.request.get(f"{live_server}/api/v1/checklists/{instance_id}").json()
-    saved = {a["item_id"]: a for a in checklist["answers"]}["fall_last_year"]
-    assert (saved["value"], saved["version"]) == ("no", 1)
+    assert checklist["status"] == "completed"
+    saved = {a["item_id"]: (a["value"], a["version"]) for a in checklist["answers"]}
+    assert saved == {"fall_last_year": ("no", 1), "medication_at_home": ("yes", 1)}

@@ -34,3 +34,17 @@ def test_sign_in_page_ignores_an_unknown_reason(client: TestClient) -> None:
     assert page.status_code == 200
     assert "session ended" not in page.text
     assert 'name="reason"' not in page.text
+
+
+def test_form_posted_after_the_session_ended_returns_to_the_page_it_was_posted_from(
+    client: TestClient,
+) -> None:
+    client.cookies.set("hph_session", "ended-long-ago")
+    response = client.post(
+        "/checklists/7/complete",
+        data={"performed_at": ""},
+        headers={"Referer": "http://tablet.local/checklists/7"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=/checklists/7&reason=ended"
