@@ -93,6 +93,14 @@ templates.env.globals["status_label"] = _status_label
 templates.env.globals["tablet_key"] = tablet_key
 
 
+def _idle_minutes() -> float:
+    """How long a signed-in page may stay untouched (the session's idle limit)."""
+    return get_settings().session_idle_minutes
+
+
+templates.env.globals["idle_minutes"] = _idle_minutes
+
+
 def render(
     request: Request,
     name: str,

@@ -18,6 +18,7 @@
   }
   var prefix = "hph-pending-" + user + "-";
   keepTheDay();
+  watchIdle();
 
   function unsentChecklists() {
     var ids = [];
@@ -71,6 +72,26 @@
     }).catch(function () { return null; });
   }
 
+  // The idle limit, on the tablet too: the server ends an idle session, but a page kept for
+  // offline use would still open. Once the limit has passed untouched, the kept pages go and
+  // the tablet shows the sign-in page (kept answers stay, encrypted for their user).
+  function watchIdle() {
+    var limit = parseFloat(document.body.getAttribute("data-idle-minutes") || "0") * 60000;
+    if (!limit) { return; }
+    var last = Date.now();
+    ["pointerdown", "keydown", "touchstart", "input"].forEach(function (name) {
+      document.addEventListener(name, function () { last = Date.now(); }, true);
+    });
+    setInterval(function () {
+      if (Date.now() - last < limit) { return; }
+      var next = location.pathname + location.search;
+      try { sessionStorage.clear(); } catch (e) { /* nothing kept there */ }
+      clearCaches().then(function () {
+        location.href = "/sign-in?reason=ended&next=" + encodeURIComponent(next);
+      });
+    }, Math.min(30000, limit / 4));
+  }
+
   // The service worker (/sw.js) keeps "My day" and its checklists while online; on "My day"
   // each checklist is fetched once through it, so that it opens without network later.
   function keepTheDay() {
@@ -79,6 +100,7 @@
     if (location.pathname !== "/my-day") { return; }
     var links = Array.prototype.map.call(
       document.querySelectorAll("a[href^='/checklists/']"), function (a) { return a.getAttribute("href"); });
+    links.unshift("/my-day");  // this page too: its first load may have come before the worker
     function fetchAll() {
       links.reduce(function (done, href) {
         return done.then(function () {

@@ -70,3 +70,17 @@ def test_sign_out_waits_for_unsent_answers_and_then_leaves_no_patient_data(
     assert left["databases"] == []
     # htmx notes the path of the page it is on (now the sign-in page): no patient's page.
     assert page.evaluate(PATHS_JS) in ([], ["/sign-in"])
+
+
+def test_idle_tablet_drops_the_kept_pages_and_shows_sign_in(nurse_tablet, live_server):  # type: ignore[no-untyped-def]
+    page = nurse_tablet
+    page.clock.install()
+    sign_in(page, live_server, "sykepleier@demo.no")
+    page.goto(f"{live_server}/my-day")
+    page.locator("body[data-day-kept='1']").wait_for(state="attached", timeout=20_000)
+    assert "/my-day" in page.evaluate(STORAGE_JS)["cached"]
+    idle = float(page.locator("body").get_attribute("data-idle-minutes"))
+    page.clock.fast_forward(int((idle + 1) * 60_000))
+    page.wait_for_url("**/sign-in?reason=ended**", timeout=10_000)
+    left = page.evaluate(STORAGE_JS)["cached"]
+    assert [path for path in left if not path.startswith("/static/")] == []
