@@ -30,8 +30,18 @@ workbox.registerRoute(function (options) {
 // The app shell: what every page of the day needs, kept at install.
 var SHELL = [
   "/static/app.css", "/static/goals.css", "/static/vendor/htmx-2.0.11.min.js",
-  "/static/checklist.js", "/static/tablet.js"
+  "/static/checklist.js", "/static/tablet.js", "/offline"
 ];
+// Any other page without network: the offline page (kept at install), not the browser's error.
+workbox.registerRoute(function (options) {
+  return options.request.mode === "navigate" && options.url.origin === self.location.origin &&
+    !DAY_PAGE.test(options.url.pathname);
+}, function (options) {
+  return fetch(options.request).catch(function () {
+    return caches.match("/offline").then(function (page) { return page || Response.error(); });
+  });
+});
+
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open("hph-static").then(function (cache) { return cache.addAll(SHELL); })
     .then(function () { return self.skipWaiting(); }));

@@ -12,8 +12,8 @@
   "use strict";
   var user = document.body.getAttribute("data-user");
   if (!user) {
-    // Signed out (or the session ended): no page of the previous user stays in the cache.
-    clearCaches();
+    // The sign-in page (signed out, or the session ended): no page of the previous user stays.
+    if (location.pathname === "/sign-in") { clearCaches(); }
     return;
   }
   var prefix = "hph-pending-" + user + "-";
@@ -65,10 +65,12 @@
     return clearCaches();
   }
 
+  // Every cache but the app shell (scripts, styles and the offline page: no user, no patient).
   function clearCaches() {
     if (!(window.caches && caches.keys)) { return Promise.resolve(null); }
     return caches.keys().then(function (names) {
-      return Promise.all(names.map(function (name) { return caches.delete(name); }));
+      return Promise.all(names.filter(function (name) { return name !== "hph-static"; })
+        .map(function (name) { return caches.delete(name); }));
     }).catch(function () { return null; });
   }
 

@@ -52,6 +52,13 @@ def test_checklist_on_my_day_is_filled_and_completed_offline_and_saved_once_onli
     assert page.locator("#item-medication_at_home input[value=yes]").is_checked()
     page.locator("#closing-kept").wait_for(state="visible", timeout=5_000)
     page.screenshot(path=str(SHOTS / "offline-reloaded-768x1024.png"))
+    page.goto(f"{live_server}/patients")
+    assert page.locator(".offline-page a[href='/my-day']").count() == 1
+    page.screenshot(path=str(SHOTS / "offline-page-768x1024.png"))
+    page.click(".offline-page a[href='/my-day']")
+    page.wait_for_url("**/my-day")
+    page.click(f".work-link[href='{href}']")
+    page.locator("#closing-kept").wait_for(state="visible", timeout=5_000)
 
     # The network returns: the answers, then the completion, each sent once.
     page.context.set_offline(False)

@@ -22,6 +22,11 @@ STORAGE_JS = """async () => ({
 PATHS_JS = "() => Object.keys(sessionStorage).map(k => sessionStorage.getItem(k))"
 
 
+def is_shell(path: str) -> bool:
+    """Whether a cached path is part of the app shell, which holds no patient data."""
+    return path.startswith("/static/") or path == "/offline"
+
+
 @pytest.fixture
 def nurse_tablet(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A fresh page on a tablet held upright (768x1024), as the nurses use it."""
@@ -65,8 +70,8 @@ def test_sign_out_waits_for_unsent_answers_and_then_leaves_no_patient_data(
     assert "/sign-in" in page.url
     left = page.evaluate(STORAGE_JS)
     assert left["local"] == []
-    # The sign-in page's own scripts and styles may be kept again: no page, no patient.
-    assert [path for path in left["cached"] if not path.startswith("/static/")] == []
+    # Only the app shell stays: scripts, styles and the offline page (no user, no patient).
+    assert [path for path in left["cached"] if not is_shell(path)] == []
     assert left["databases"] == []
     # htmx notes the path of the page it is on (now the sign-in page): no patient's page.
     assert page.evaluate(PATHS_JS) in ([], ["/sign-in"])
@@ -83,4 +88,4 @@ def test_idle_tablet_drops_the_kept_pages_and_shows_sign_in(nurse_tablet, live_s
     page.clock.fast_forward(int((idle + 1) * 60_000))
     page.wait_for_url("**/sign-in?reason=ended**", timeout=10_000)
     left = page.evaluate(STORAGE_JS)["cached"]
-    assert [path for path in left if not path.startswith("/static/")] == []
+    assert [path for path in left if not is_shell(path)] == []
