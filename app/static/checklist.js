@@ -197,6 +197,7 @@
     document.querySelectorAll("form.closing button").forEach(function (b) { b.disabled = !!closing; });
   }
   var closingInFlight = false;
+  var closingAttempts = 0;
   function sendClosing() {
     var map = pending();
     var closing = map[CLOSE];
@@ -231,8 +232,10 @@
         form.submit();
       });
     }).catch(function () {
+      // No network: try again later, like an answer (the online event alone is not reliable).
       closingInFlight = false;
       document.getElementById("offline").hidden = false;
+      setTimeout(sendClosing, retryDelays[Math.min(closingAttempts++, retryDelays.length - 1)]);
     });
   }
 

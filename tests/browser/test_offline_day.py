@@ -68,3 +68,43 @@ def test_checklist_on_my_day_is_filled_and_completed_offline_and_saved_once_onli
     assert checklist["status"] == "completed"
     saved = {a["item_id"]: (a["value"], a["version"]) for a in checklist["answers"]}
     assert saved == {"fall_last_year": ("no", 1), "medication_at_home": ("yes", 1)}
+
+
+def test_not_applicable_offline_is_sent_once_and_a_refused_completion_is_shown_after_sync(
+    nurse_tablet, live_server
+):  # type: ignore[no-untyped-def]
+    page = nurse_tablet
+    sign_in(page, live_server, "sykepleier@demo.no")
+    new_discharge(page, live_server, "Q.V. 1934")
+    page.goto(f"{live_server}/my-day")
+    page.locator("body[data-day-kept='1']").wait_for(state="attached", timeout=20_000)
+    links = {
+        name: page.locator(
+            f".work-link:has-text('Q.V. 1934'):has-text('{name}')"
+        ).first.get_attribute("href")
+        for name in ("HPH 1", "HPH 2")
+    }
+    page.context.set_offline(True)
+
+    # HPH 1 does not apply: marked offline, kept, sent once the network is back.
+    page.goto(f"{live_server}{links['HPH 1']}")
+    page.click("details.not-applicable summary")
+    page.fill("#reason", "Innlagt igjen")
+    page.click("button:has-text('Merk som ikke aktuell')")
+    page.locator("#closing-kept").wait_for(state="visible", timeout=5_000)
+    page.context.set_offline(False)
+    page.wait_for_url("**/patients/*", timeout=30_000)
+    hph1 = page.request.get(f"{live_server}/api/v1{links['HPH 1']}").json()
+    assert hph1["status"] == "not_applicable"
+
+    # HPH 2 completed offline without its required answer: the refusal is shown after sync.
+    page.goto(f"{live_server}/my-day")
+    page.context.set_offline(True)
+    page.goto(f"{live_server}{links['HPH 2']}")
+    page.click("button:has-text('Fullfør')")
+    page.locator("#closing-kept").wait_for(state="visible", timeout=5_000)
+    page.context.set_offline(False)
+    page.locator(".complete-form .error").wait_for(timeout=30_000)
+    assert kept_on_tablet(page) == []
+    hph2 = page.request.get(f"{live_server}/api/v1{links['HPH 2']}").json()
+    assert hph2["status"] in ("due", "in_progress")
