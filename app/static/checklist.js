@@ -87,6 +87,9 @@
   document.addEventListener("change", function (event) {
     var form = itemForm(event.target);
     if (!form) { return; }
+    // A field replaced while it had focus reports a change with what was just sent: no new
+    // answer (htmx sends nothing for it), so nothing new to keep.
+    if (form.dataset.sentEntries === JSON.stringify(entries(form))) { return; }
     var key = newKey();
     form.querySelector("[name=idempotency_key]").value = key;
     var kept = { key: key, version: form.querySelector("[name=version]").value, entries: entries(form) };
@@ -132,16 +135,39 @@
       setState(form, root.dataset.signInText || "!", "error");
     }
   });
+  // Which key each request carries: a newer answer given while it was in flight is kept
+  // under a newer key, and must not be let go when the older one is acknowledged.
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var form = itemForm(event.detail.elt);
+    if (!form) { return; }
+    form.dataset.sentKey = form.querySelector("[name=idempotency_key]").value;
+    form.dataset.sentEntries = JSON.stringify(entries(form));
+  });
   // htmx:beforeSwap, not afterRequest: after the swap the old form is out of the document and
   // its events no longer reach the body, so the kept answer would never be let go.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var form = itemForm(event.detail.elt || event.target);
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (!form || status === 0 || status >= 500) { return; }
-    // The server answered (saved, or told us why not): the answer is no longer in flight.
+    var itemId = form.getAttribute("data-item");
+    var sent = form.dataset.sentKey;
+    // The server answered (saved, or told us why not): that answer is no longer in flight.
     ready.then(function () {
       var map = pending();
-      delete map[form.getAttribute("data-item")];
+      var kept = map[itemId];
+      if (kept && kept.key !== sent && status === 200) {
+        // A newer answer waits (its queued request went with the replaced form): send it on
+        // the version just saved.
+        setTimeout(function () {
+          var fresh = document.getElementById("item-" + itemId);
+          if (!fresh) { return; }
+          kept.version = fresh.querySelector("[name=version]").value;
+          restore(fresh, kept);
+          htmx.trigger(fresh, "retry");
+        }, 0);
+        return;
+      }
+      delete map[itemId];
       savePending(map);
       sendClosing();
     });
