@@ -41,6 +41,9 @@ vendor:
 	cp node_modules/htmx.org/dist/htmx.min.js app/static/vendor/htmx-$$(node -p "require('htmx.org/package.json').version").min.js
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js app/static/vendor/swagger-ui-bundle-$$(node -p "require('swagger-ui-dist/package.json').version").js
 	cp node_modules/swagger-ui-dist/swagger-ui.css app/static/vendor/swagger-ui-$$(node -p "require('swagger-ui-dist/package.json').version").css
+	node_modules/.bin/esbuild app/static/src/workbox-entry.js --bundle --minify --format=iife --global-name=workbox \
+		--define:process.env.NODE_ENV='"production"' \
+		--outfile=app/static/vendor/workbox-$$(node -p "require('workbox-routing/package.json').version").sw.js
 	$(MAKE) vendor-gzip
 
 # A gzip twin of each vendored file, served to browsers that take gzip (app/core/static.py).

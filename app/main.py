@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -17,7 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.config import get_settings
-from app.core.deps import LANGUAGE_COOKIE, Forbidden, NotSignedIn
+from app.core.deps import LANGUAGE_COOKIE, SESSION_COOKIE, Forbidden, NotSignedIn
 from app.core.hardening import CSRFProtection, security_headers
 from app.core.heap import settle_heap
 from app.core.i18n import _, set_language
@@ -131,6 +132,28 @@ def _domain_handler(status: int):  # type: ignore[no-untyped-def]
     return _handle
 
 
+def _sign_in_again(request: Request) -> Response:
+    """Send a page to sign-in and back; an htmx call returns to the page it was made from.
+
+    An htmx call (an answer being saved) must come back to its page, never to its POST URL:
+    the page sends the answers it kept once the user has signed in again.
+    """
+    next_page = request.url.path
+    reason = "ended" if request.cookies.get(SESSION_COOKIE) else ""
+    page_header = "HX-Current-URL" if request.headers.get("HX-Request") else "Referer"
+    if request.method != "GET" or request.headers.get("HX-Request"):
+        # A posted form comes back to the page it was posted from, never to its POST URL.
+        current = urlsplit(request.headers.get(page_header) or "")
+        next_page = (current.path or "/") + (f"?{current.query}" if current.query else "")
+    if request.headers.get("HX-Request"):
+        reason = "kept"
+    query = {"next": next_page, **({"reason": reason} if reason else {})}
+    target = f"/sign-in?{urlencode(query, safe='/')}"
+    if request.headers.get("HX-Request"):
+        return Response(status_code=401, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error a user can cause becomes a clear message; nothing leaks a traceback."""
 
@@ -140,10 +163,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return outcome_response(401, _("Sign in to continue."))
         if _wants_json(request):
             return JSONResponse({"detail": _("Sign in to continue.")}, status_code=401)
-        target = f"/sign-in?next={request.url.path}"
-        if request.headers.get("HX-Request"):
-            return Response(status_code=401, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303)
+        return _sign_in_again(request)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
@@ -244,6 +264,7 @@ def create_app() -> FastAPI:
     from app.measures.following_routes import router as measure_settings_routes
     from app.measures.manual_api import router as manual_measures_api
     from app.measures.routes import router as measures_routes
+    from app.offline.routes import router as offline_routes
     from app.org.api import router as org_api
     from app.org.routes import router as org_routes
     from app.pathways.api import router as pathways_api
@@ -324,6 +345,7 @@ def create_app() -> FastAPI:
         follow_ups_api,
         burden_routes,
         burden_api,
+        offline_routes,
     ):
         app.include_router(router)
     return app

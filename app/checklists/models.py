@@ -94,6 +94,9 @@ class ChecklistInstance(Versioned, table=True):
         default=None, foreign_key="app_user.id", ondelete="SET NULL"
     )
     not_applicable_reason: str | None = Field(default=None, max_length=500)
+    # The idempotency key of the request that closed it: a queued completion sent again from
+    # a tablet that was offline is a replay, not a refusal.
+    closing_key: str | None = Field(default=None, max_length=80, unique=True)
     # Set when the triggering event is cancelled: the work done stays, but leaves the measures.
     event_cancelled: bool = Field(default=False)
 

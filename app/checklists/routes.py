@@ -111,6 +111,12 @@ def _item_response(
     return render(request, "checklists/_item_saved.html", context, status_code=status_code)
 
 
+def _closing_key(posted: str) -> str | None:
+    """The idempotency key a queued completion carries (one that is not valid is ignored)."""
+    key = posted.strip() or None
+    return None if text_problems(AnswerKey, {"idempotency_key": key}) else key
+
+
 @router.get("/checklists/{instance_id}")
 def read_checklist_page(
     instance_id: int, request: Request, session: SessionDep, viewer: PatientWorker
@@ -179,9 +185,11 @@ def create_completion_page(
     session: SessionDep,
     viewer: PatientWorker,
     performed_at: Annotated[str, Form()] = "",
+    idempotency_key: Annotated[str, Form()] = "",
 ) -> Response:
-    """Complete the checklist, or show what is still missing."""
+    """Complete the checklist (a queued completion sent again is a replay), or say why not."""
     zone = get_settings().zone
+    key = _closing_key(idempotency_key)
     try:
         when = datetime.fromisoformat(performed_at).replace(tzinfo=zone) if performed_at else None
     except ValueError:
@@ -192,7 +200,11 @@ def create_completion_page(
     if problem is None:
         try:
             view = complete_checklist(
-                session, viewer=viewer, instance_id=instance_id, performed_at=when
+                session,
+                viewer=viewer,
+                instance_id=instance_id,
+                performed_at=when,
+                idempotency_key=key,
             )
         except (CompletionRefused, ChecklistClosed) as exc:
             problem = str(exc)
@@ -214,13 +226,20 @@ def create_not_applicable_page(
     session: SessionDep,
     viewer: PatientWorker,
     reason: Annotated[str, Form()] = "",
+    idempotency_key: Annotated[str, Form()] = "",
 ) -> Response:
     """Mark the whole checklist not applicable, with the reason."""
     try:
         problems = text_problems(NotApplicableReason, {"reason": reason.strip()})
         if problem := named_problem(problems, {"reason": _("Reason")}):
             raise CompletionRefused(problem)
-        view = mark_not_applicable(session, viewer=viewer, instance_id=instance_id, reason=reason)
+        view = mark_not_applicable(
+            session,
+            viewer=viewer,
+            instance_id=instance_id,
+            reason=reason,
+            idempotency_key=_closing_key(idempotency_key),
+        )
     except (CompletionRefused, ChecklistClosed) as exc:
         view = get_checklist(session, viewer=viewer, instance_id=instance_id)
         return render(

@@ -289,13 +289,14 @@ def complete_checklist(
     instance_id: int,
     performed_at: datetime | None = None,
     now: datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> ChecklistView:
     """Complete a checklist when every required item is answered; record when it was done."""
     now = now or utcnow()
     performed_at = performed_at or now
     view = _load(session, viewer=viewer, instance_id=instance_id, for_change=True)
-    if view.instance.status not in OPEN_STATUSES:
-        raise ChecklistClosed(view.instance)
+    if view.instance.status not in OPEN_STATUSES or _already_closed_by(view, idempotency_key):
+        return _replayed(view, idempotency_key)
     if performed_at > now:
         raise CompletionRefused(_("The time the work was done cannot be in the future."))
     if performed_at < _earliest_performed_at(session, view.instance):
@@ -311,21 +312,41 @@ def complete_checklist(
         )
     view.instance.performed_at = performed_at
     view.instance.completed_by_id = viewer.user_id
+    view.instance.closing_key = idempotency_key
     return _close(session, viewer, view, InstanceStatus.completed, recorded_at=now)
 
 
 def mark_not_applicable(
-    session: Session, *, viewer: Viewer, instance_id: int, reason: str
+    session: Session,
+    *,
+    viewer: Viewer,
+    instance_id: int,
+    reason: str,
+    idempotency_key: str | None = None,
 ) -> ChecklistView:
     """Mark a whole checklist not applicable, with the reason (it leaves the measures)."""
     reason = (reason or "").strip()
     if not reason:
         raise CompletionRefused(_("Say why the checklist does not apply."))
     view = _load(session, viewer=viewer, instance_id=instance_id, for_change=True)
-    if view.instance.status not in OPEN_STATUSES:
-        raise ChecklistClosed(view.instance)
+    if view.instance.status not in OPEN_STATUSES or _already_closed_by(view, idempotency_key):
+        return _replayed(view, idempotency_key)
     view.instance.not_applicable_reason = reason[:500]
+    view.instance.closing_key = idempotency_key
     return _close(session, viewer, view, InstanceStatus.not_applicable, recorded_at=utcnow())
+
+
+def _already_closed_by(view: ChecklistView, idempotency_key: str | None) -> bool:
+    """Whether this key closed the checklist before it was reopened: a late retry of that
+    closing (from a tablet's queue) must not close it again behind the reopening's back."""
+    return idempotency_key is not None and view.instance.closing_key == idempotency_key
+
+
+def _replayed(view: ChecklistView, idempotency_key: str | None) -> ChecklistView:
+    """A closed checklist: the same request again (same key) is answered as before."""
+    if idempotency_key is None or view.instance.closing_key != idempotency_key:
+        raise ChecklistClosed(view.instance)
+    return view
 
 
 def _close(

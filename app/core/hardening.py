@@ -6,6 +6,9 @@ this origin; no inline script and no eval.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -225,3 +228,15 @@ def csrf_input(request: Any) -> Markup:
     return Markup('<input type="hidden" name="{}" value="{}">').format(
         CSRF_FIELD, csrf_token(request)
     )
+
+
+def tablet_key(user_id: int) -> str:
+    """The key this user's answers kept on a tablet are encrypted with (AES-GCM, base64).
+
+    Derived from the server's secret and the user, and written only into that user's own
+    pages (never stored, never cached): while another user is signed in on the tablet, what
+    the first one left there cannot be read.
+    """
+    secret = get_settings().resolved_secret_key().encode()
+    digest = hmac.new(secret, f"hph-tablet-key:{user_id}".encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()

@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from app.core import i18n
 from app.core.config import REPO_ROOT, get_settings
-from app.core.hardening import csrf_input, csrf_token
+from app.core.hardening import csrf_input, csrf_token, tablet_key
 
 TEMPLATE_DIR = REPO_ROOT / "templates"
 if not TEMPLATE_DIR.exists():  # installed as a package: templates travel beside app/
@@ -90,6 +90,15 @@ templates.env.globals["checklist_title"] = _checklist_title
 templates.env.globals["csrf_input"] = csrf_input
 templates.env.globals["csrf_token"] = csrf_token
 templates.env.globals["status_label"] = _status_label
+templates.env.globals["tablet_key"] = tablet_key
+
+
+def _idle_minutes() -> float:
+    """How long a signed-in page may stay untouched (the session's idle limit)."""
+    return get_settings().session_idle_minutes
+
+
+templates.env.globals["idle_minutes"] = _idle_minutes
 
 
 def render(

@@ -6,6 +6,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from app.core.i18n import _
 
+SIGN_IN_REASONS = frozenset({"ended", "kept"})
+
 
 class SignInForm(BaseModel):
     """What the sign-in page posts."""
@@ -13,6 +15,7 @@ class SignInForm(BaseModel):
     email: str = Field(default="", max_length=254)
     password: str = Field(default="", max_length=512)
     next: str = Field(default="/", max_length=500)
+    reason: str = Field(default="", max_length=10)
 
     @field_validator("next")
     @classmethod
@@ -21,6 +24,23 @@ class SignInForm(BaseModel):
         if not value.startswith("/") or value.startswith("//") or "\\" in value:
             return "/"
         return value
+
+    @field_validator("reason")
+    @classmethod
+    def _known_reason(cls, value: str) -> str:
+        """Only the reasons the sign-in page can explain (anything else is dropped)."""
+        return value if value in SIGN_IN_REASONS else ""
+
+    def reason_text(self) -> str:
+        """Why the user is asked to sign in again, in one sentence (empty when not known)."""
+        if self.reason == "kept":
+            return _(
+                "Your session ended. Sign in again and the answers kept on this device "
+                "will be sent."
+            )
+        if self.reason == "ended":
+            return _("Your session ended. Sign in again to continue where you were.")
+        return ""
 
     def problems(self) -> dict[str, str]:
         """Field messages for what is missing."""

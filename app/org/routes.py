@@ -38,10 +38,10 @@ ROLE_HOME = {
 
 
 @router.get("/sign-in", dependencies=[PUBLIC])
-def read_sign_in(request: Request, next: str = "/") -> Response:
-    """Show the sign-in form."""
+def read_sign_in(request: Request, next: str = "/", reason: str = "") -> Response:
+    """Show the sign-in form (saying why, when a session has ended)."""
     try:
-        form = SignInForm(next=next)
+        form = SignInForm(next=next, reason=reason)
     except ValidationError:  # a target the form refuses (too long) is dropped: go to the start
         form = SignInForm()
     return render(request, "org/sign_in.html", {"form": form, "errors": {}})

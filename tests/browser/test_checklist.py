@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from tests.browser.conftest import screenshot, sign_in
+from tests.browser.tablet_day import new_discharge
 
 pytestmark = pytest.mark.browser
 MEASUREMENTS: dict[str, dict[str, float]] = {}
@@ -18,18 +19,7 @@ ANSWERS_JS = """f => [...f.querySelectorAll('input:not([type=hidden]), textarea'
 
 def _new_discharge(page, base: str, label: str) -> None:  # type: ignore[no-untyped-def]
     """Register a patient and record an admission and a discharge through the pages."""
-    page.goto(f"{base}/patients")
-    page.click("details.register summary")
-    page.fill("#label", label)
-    page.fill("#started_on", (datetime.now() - timedelta(days=3)).strftime("%Y-%m-%d"))
-    page.click("text=Registrer og åpne forløp")
-    page.wait_for_url("**/patients/*")
-    for kind, hours_ago in (("hospital_admission", 50), ("hospital_discharge", 2)):
-        page.check(f"input[name=kind][value={kind}]", force=True)
-        when = (datetime.now() - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M")
-        page.fill("input[name=occurred_at]", when)
-        page.click("text=Lagre hendelse")
-        page.wait_for_load_state("networkidle")
+    new_discharge(page, base, label)
 
 
 def _answer_every_visible_item(page) -> int:  # type: ignore[no-untyped-def]
