@@ -14,9 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.core.compression import CompressionWithoutReflection
 from app.core.config import get_settings
 from app.core.deps import LANGUAGE_COOKIE, SESSION_COOKIE, Forbidden, NotSignedIn
 from app.core.hardening import CSRFProtection, security_headers
@@ -289,10 +289,11 @@ def create_app() -> FastAPI:
         lifespan=_lifespan,
     )
 
-    # Pages and answers above a kilobyte go out compressed (a day's list, a dashboard); static
-    # files with a .gz twin come already compressed and pass through untouched. Added first,
+    # Pages and answers above a kilobyte go out compressed (a day's list, a dashboard), but never
+    # a page that echoes a query or a form beside the CSRF token (BREACH, app.core.compression);
+    # static files with a .gz twin come already compressed and pass through untouched. Added first,
     # so innermost: it sees each response whole, before the middleware below streams it.
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(CompressionWithoutReflection, minimum_size=1000)
 
     @app.middleware("http")
     async def _language_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

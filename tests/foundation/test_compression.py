@@ -66,6 +66,22 @@ def test_pages_above_a_kilobyte_are_gzipped(client: TestClient) -> None:
     assert len(small.content) < 500 and "content-encoding" not in small.headers
 
 
+def test_pages_that_echo_a_query_or_a_form_are_not_compressed(client: TestClient) -> None:
+    # BREACH: text an attacker puts in a page must not share a compressed body with the token.
+    echoed = client.get("/sign-in?next=/my-day", headers={"Accept-Encoding": "gzip"})
+    assert echoed.status_code == 200 and len(echoed.content) > 1000
+    assert 'name="csrftoken"' in echoed.text
+    assert "content-encoding" not in echoed.headers
+    posted = client.post(
+        "/sign-in",
+        data={"email": "nobody@example.no", "password": "x" * 40},
+        headers={"Accept-Encoding": "gzip"},
+    )
+    assert "content-encoding" not in posted.headers
+    api = client.get("/api/openapi.json?x=1", headers={"Accept-Encoding": "gzip"})
+    assert api.headers["content-encoding"] == "gzip"
+
+
 @pytest.mark.parametrize(
     ("header", "takes"),
     [
