@@ -10,6 +10,7 @@ whenever its responsibilities, patient or events change.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -85,6 +86,26 @@ def _responsibilities(session: Session, pathway_id: int) -> list[PathwayTeam]:
             .order_by(col(PathwayTeam.from_at), col(PathwayTeam.id))
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class Responsible:
+    """A team responsible for a pathway from a moment, until another took over (if one did)."""
+
+    team_name: str
+    from_at: datetime
+    until_at: datetime | None
+
+
+def responsibility_history(session: Session, *, pathway_id: int) -> list[Responsible]:
+    """Who has been responsible for a pathway, newest first (for the patient page)."""
+    rows = session.exec(
+        select(PathwayTeam, Team.name)
+        .join(Team, col(Team.id) == col(PathwayTeam.team_id))
+        .where(PathwayTeam.pathway_id == pathway_id)
+        .order_by(col(PathwayTeam.from_at).desc(), col(PathwayTeam.id).desc())
+    ).all()
+    return [Responsible(name, row.from_at, row.until_at) for row, name in rows]
 
 
 def transfer_targets(session: Session, *, viewer: Viewer, team_id: int) -> list[Team]:

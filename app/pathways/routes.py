@@ -37,7 +37,7 @@ from app.pathways.events import (
     record_event,
 )
 from app.pathways.forms import CancelReason, ErasureConfirmation, EventNote, PatientText
-from app.pathways.lifecycle import end_reason_labels, transfer_targets
+from app.pathways.lifecycle import end_reason_labels, responsibility_history, transfer_targets
 from app.pathways.models import EventKind
 from app.pathways.privacy import erase_patient, may_erase
 from app.pathways.service import (
@@ -235,6 +235,7 @@ def patient_page(
         pathways.append(
             {
                 "pathway": pathway,
+                "responsible": responsibility_history(session, pathway_id=int(pathway.id or 0)),
                 "entries": timeline(events, instances),
                 "what_matters": summary,
                 "follow_ups": follow_ups,
