@@ -1,8 +1,8 @@
 /* Keeps every checklist answer until the server has acknowledged it.
  *
  * Each change gets an idempotency key; retries after a network failure reuse it, so the
- * server never stores an answer twice. Unacknowledged answers are kept in localStorage,
- * encrypted for their user, and sent again after a reload, when the connection returns, or
+ * server never stores an answer twice. Unacknowledged answers are kept in IndexedDB
+ * (window.hphKept, tablet.js), encrypted for their user, and sent again after a reload, when the connection returns, or
  * after the same user signs in again when the session had ended.
  */
 (function () {
@@ -16,7 +16,7 @@
 
   // Kept answers are encrypted (AES-GCM) with a key that only this user's own pages carry
   // (data-tablet-key): while another user is signed in on the tablet they cannot be read.
-  // The page works on them in memory; localStorage holds only ciphertext. Without WebCrypto
+  // The page works on them in memory; IndexedDB holds only ciphertext. Without WebCrypto
   // (a page not served over HTTPS) they are kept in memory only, never in plain text.
   var memory = {};
   var cryptoKey = null;
@@ -26,11 +26,11 @@
     return Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); });
   }
   function load() {
-    var stored = localStorage.getItem(storeKey);
-    if (!stored) { return null; }
-    var box = JSON.parse(stored);
-    return crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(box.iv) }, cryptoKey, unb64(box.data))
-      .then(function (plain) { memory = JSON.parse(new TextDecoder().decode(plain)); });
+    return window.hphKept.get(storeKey).then(function (box) {
+      if (!box) { return null; }
+      return crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(box.iv) }, cryptoKey, unb64(box.data))
+        .then(function (plain) { memory = JSON.parse(new TextDecoder().decode(plain)); });
+    });
   }
   var ready = (function () {
     var raw = root.getAttribute("data-tablet-key");
@@ -40,17 +40,19 @@
       .catch(function () { memory = {}; });
   })();
   function pending() { return Object.assign({}, memory); }
+  // Writes are chained, so the stored copy always ends as the last map given; "writes"
+  // resolves once IndexedDB has committed it (a request waits for that, see htmx:confirm).
   function savePending(map) {
     memory = map;
     var text = JSON.stringify(map);
     var empty = !Object.keys(map).length;
     writes = writes.then(function () {
-      if (empty) { localStorage.removeItem(storeKey); return null; }
+      if (empty) { return window.hphKept.remove(storeKey); }
       if (!cryptoKey) { return null; }
       var iv = crypto.getRandomValues(new Uint8Array(12));
       return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, cryptoKey,
         new TextEncoder().encode(text)).then(function (data) {
-        localStorage.setItem(storeKey, JSON.stringify({ iv: b64(iv), data: b64(data) }));
+        return window.hphKept.put(storeKey, { iv: b64(iv), data: b64(data) });
       });
     }).catch(function () { return null; });
   }

@@ -1,16 +1,137 @@
 /* The shared tablet: nothing of one user is left for the next.
  *
- * Answers not yet acknowledged by the server are kept in localStorage under the user's id
- * (see checklist.js). Signing out while some are kept is refused, with the checklists that
- * hold them, because after sign-out they could only be sent by this user signing in again.
- * When nothing is kept, sign-out also clears whatever this user left in the browser's
- * storage (localStorage, sessionStorage and the pages the service worker kept in Cache
- * Storage); the sign-in page deletes those caches too, whoever left them (an ended session).
- * htmx keeps no page snapshots (historyCacheSize 0 in base.html).
+ * Answers not yet acknowledged by the server are kept in IndexedDB (database "hph-tablet"),
+ * encrypted, under the user's id (see checklist.js). Signing out while some are kept is
+ * refused, with the checklists that hold them, because after sign-out they could only be
+ * sent by this user signing in again. When nothing is kept, sign-out also clears whatever
+ * this user left in the browser's storage (IndexedDB, localStorage, sessionStorage and the
+ * pages the service worker kept in Cache Storage); the sign-in page deletes those caches
+ * too, whoever left them (an ended session). htmx keeps no page snapshots (historyCacheSize
+ * 0 in base.html).
  */
+
+/* The tablet's queue of unsent answers: one IndexedDB object store, keyed like
+ * "hph-pending-<user>-<checklist>", each value the ciphertext {iv, data} that checklist.js
+ * writes. IndexedDB, not localStorage: it is the browser's store meant to outlive reloads and
+ * to be written without blocking the page. Older versions kept the queue in localStorage; it
+ * is moved here once, on the first page load, so no answer they kept is lost.
+ */
+window.hphKept = (function () {
+  "use strict";
+  var NAME = "hph-tablet";
+  var STORE = "pending";
+  var LEGACY = "hph-pending-";
+  var opening = null;
+
+  function settle(request) {
+    return new Promise(function (resolve, reject) {
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+  // Opened once per page; a missing store (a database made by something else) is added by a
+  // version upgrade rather than failing every write.
+  function connect(version) {
+    var request = version ? indexedDB.open(NAME, version) : indexedDB.open(NAME);
+    request.onupgradeneeded = function () {
+      if (!request.result.objectStoreNames.contains(STORE)) { request.result.createObjectStore(STORE); }
+    };
+    return settle(request).then(function (db) {
+      if (!db.objectStoreNames.contains(STORE)) {
+        var next = db.version + 1;
+        db.close();
+        return connect(next);
+      }
+      // Sign-out deletes the database: let it, and open a new one when next needed.
+      db.onversionchange = function () { db.close(); opening = null; };
+      return db;
+    });
+  }
+  function open() {
+    if (!window.indexedDB) { return Promise.reject(new Error("no IndexedDB")); }
+    if (!opening) {
+      opening = connect().then(migrate);
+      opening.catch(function () { opening = null; });
+    }
+    return opening;
+  }
+  // One transaction; resolves with the request's result once it is committed.
+  function run(mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(STORE, mode);
+        var request = work(tx.objectStore(STORE));
+        tx.oncomplete = function () { resolve(request ? request.result : undefined); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+  function legacyKeys() {
+    var keys = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf(LEGACY) === 0) { keys.push(key); }
+      }
+    } catch (e) { /* no localStorage: nothing to move */ }
+    return keys;
+  }
+  // The old queue moves as it is (still ciphertext: no key is needed to move it). An entry
+  // already in IndexedDB was written by this version, so it is the newer one and stays.
+  function migrate(db) {
+    var keys = legacyKeys();
+    if (!keys.length) { return db; }
+    return new Promise(function (resolve, reject) {
+      var tx = db.transaction(STORE, "readwrite");
+      var store = tx.objectStore(STORE);
+      keys.forEach(function (key) {
+        var box;
+        try { box = JSON.parse(localStorage.getItem(key)); } catch (e) { box = null; }
+        if (!box || !box.iv || !box.data) { return; }
+        store.add(box, key).onerror = function (event) { event.preventDefault(); };
+      });
+      // Removed from localStorage only once IndexedDB holds them.
+      tx.oncomplete = function () {
+        keys.forEach(function (key) { localStorage.removeItem(key); });
+        resolve(db);
+      };
+      tx.onerror = tx.onabort = function () { reject(tx.error); };
+    });
+  }
+  function keysWith(prefix) {
+    return run("readonly", function (store) {
+      return store.getAllKeys(IDBKeyRange.bound(prefix, prefix + "\uffff"));
+    });
+  }
+  return {
+    get: function (key) { return run("readonly", function (store) { return store.get(key); }); },
+    put: function (key, box) { return run("readwrite", function (store) { return store.put(box, key); }); },
+    remove: function (key) { return run("readwrite", function (store) { return store.delete(key); }); },
+    keysWith: keysWith,
+    // Only when old answers wait: a page with nothing to move creates no database.
+    migrate: function () { return legacyKeys().length ? open() : Promise.resolve(null); },
+    // This user's entries go; with no other user's left, the whole database goes too.
+    forget: function (prefix) {
+      return run("readwrite", function (store) {
+        return store.delete(IDBKeyRange.bound(prefix, prefix + "\uffff"));
+      }).then(function () { return run("readonly", function (store) { return store.count(); }); })
+        .then(function (left) {
+          if (left) { return null; }
+          return open().then(function (db) {
+            db.close();
+            opening = null;
+            return settle(indexedDB.deleteDatabase(NAME));
+          });
+        });
+    }
+  };
+})();
+
 (function () {
   "use strict";
   var user = document.body.getAttribute("data-user");
+  // On any page, signed in or not: answers an older version kept move to IndexedDB.
+  window.hphKept.migrate().catch(function () { return null; });
   if (!user) {
     // The sign-in page (signed out, or the session ended): no page of the previous user stays.
     if (location.pathname === "/sign-in") { clearCaches(); }
@@ -20,19 +141,12 @@
   keepTheDay();
   watchIdle();
 
+  // The checklists holding this user's kept answers (an entry exists only while some wait).
+  // Without IndexedDB nothing could be kept there, so nothing holds the sign-out back.
   function unsentChecklists() {
-    var ids = [];
-    for (var i = 0; i < localStorage.length; i++) {
-      var key = localStorage.key(i);
-      if (key && key.indexOf(prefix) === 0) {
-        try {
-          if (Object.keys(JSON.parse(localStorage.getItem(key) || "{}")).length) {
-            ids.push(key.slice(prefix.length));
-          }
-        } catch (e) { ids.push(key.slice(prefix.length)); }
-      }
-    }
-    return ids;
+    return window.hphKept.keysWith(prefix).then(function (keys) {
+      return keys.map(function (key) { return key.slice(prefix.length); });
+    }, function () { return []; });
   }
 
   function refuse(form, ids) {
@@ -51,7 +165,8 @@
     box.focus();
   }
 
-  // Everything goes but other users' kept answers (only they can send them, after signing in).
+  // Everything goes but other users' kept answers (only they can send them, after signing in):
+  // this user's IndexedDB entries, and whatever older versions left in localStorage.
   function forgetUser() {
     var keys = [];
     for (var i = 0; i < localStorage.length; i++) {
@@ -62,7 +177,8 @@
     }
     keys.forEach(function (key) { localStorage.removeItem(key); });
     try { sessionStorage.clear(); } catch (e) { /* nothing kept there */ }
-    return clearCaches();
+    var kept = window.hphKept.forget(prefix).catch(function () { return null; });
+    return Promise.all([kept, clearCaches()]);
   }
 
   // Every cache but the app shell (scripts, styles and the offline page: no user, no patient).
@@ -119,8 +235,9 @@
     if (!form.classList || !form.classList.contains("sign-out")) { return; }
     if (form.dataset.cleared === "1") { return; }
     event.preventDefault();
-    var ids = unsentChecklists();
-    if (ids.length) { refuse(form, ids); return; }
-    forgetUser().then(function () { form.dataset.cleared = "1"; form.submit(); });
+    unsentChecklists().then(function (ids) {
+      if (ids.length) { refuse(form, ids); return null; }
+      return forgetUser().then(function () { form.dataset.cleared = "1"; form.submit(); });
+    });
   }, true);
 })();

@@ -36,12 +36,56 @@ def end_session_on_server(page, base: str) -> None:  # type: ignore[no-untyped-d
     assert "hph_session" in {c["name"] for c in page.context.cookies()}
 
 
+# The tablet's queue (tablet.js): [key, value] pairs of the "pending" store in the
+# "hph-tablet" IndexedDB database. Reading never creates the database (the upgrade is
+# aborted) and the connection is closed, so sign-out can still delete it.
+KEPT_JS = """() => new Promise((resolve, reject) => {
+  const request = indexedDB.open('hph-tablet');
+  request.onupgradeneeded = () => request.transaction.abort();
+  request.onerror = () => resolve([]);
+  request.onsuccess = () => {
+    const db = request.result;
+    if (!db.objectStoreNames.contains('pending')) { db.close(); resolve([]); return; }
+    const store = db.transaction('pending').objectStore('pending');
+    const keys = store.getAllKeys();
+    const values = store.getAll();
+    values.onsuccess = () => {
+      db.close();
+      resolve(keys.result.map((key, i) => [key, values.result[i]]));
+    };
+    values.onerror = () => { db.close(); reject(values.error); };
+  };
+})"""
+
+
+def stored_on_tablet(page) -> list[list[object]]:  # type: ignore[no-untyped-def]
+    """The [key, ciphertext] entries of the tablet's answer queue in IndexedDB."""
+    entries: list[list[object]] = page.evaluate(KEPT_JS)
+    return entries
+
+
 def kept_on_tablet(page, wait: float = 5.0) -> list[str]:  # type: ignore[no-untyped-def]
-    """The answer stores still waiting in localStorage, once they stop emptying (or wait s)."""
-    script = "Object.keys(localStorage).filter(k => k.startsWith('hph-pending'))"
+    """The answer stores still waiting in IndexedDB, once they stop emptying (or wait s)."""
     deadline = time.monotonic() + wait
-    kept: list[str] = page.evaluate(script)
+    kept = [str(key) for key, _ in stored_on_tablet(page)]
     while kept and time.monotonic() < deadline:
         time.sleep(0.1)
-        kept = page.evaluate(script)
+        kept = [str(key) for key, _ in stored_on_tablet(page)]
     return kept
+
+
+CLEAR_JS = """() => new Promise(resolve => {
+  const request = indexedDB.open('hph-tablet');
+  request.onupgradeneeded = () => request.transaction.abort();
+  request.onerror = () => resolve(null);
+  request.onsuccess = () => {
+    const tx = request.result.transaction('pending', 'readwrite');
+    tx.objectStore('pending').clear();
+    tx.oncomplete = () => { request.result.close(); resolve(null); };
+  };
+})"""
+
+
+def clear_kept(page) -> None:  # type: ignore[no-untyped-def]
+    """Empty the tablet's answer queue in IndexedDB (the page's copy in memory stays)."""
+    page.evaluate(CLEAR_JS)

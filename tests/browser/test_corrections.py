@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import screenshot, sign_in
+from tests.browser.tablet_day import clear_kept
 from tests.browser.test_checklist import _answer_every_visible_item, _new_discharge
 
 pytestmark = pytest.mark.browser
@@ -59,7 +60,7 @@ def test_hph2_with_what_matters_completed_read_only_and_reopened(portrait, live_
     taps += _answer_every_visible_item(page)
     # Playwright's fill + change leaves a second, stale change queued on the text item (a
     # person's single edit does not); clear it so the pictures show what a nurse would see.
-    page.evaluate("localStorage.clear()")
+    clear_kept(page)
     page.click("button:has-text('Fullfør')")
     taps += 1
     page.wait_for_url("**/checklists/*?completed=1")

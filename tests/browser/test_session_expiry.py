@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import DEMO_PASSWORD, sign_in
-from tests.browser.tablet_day import end_session_on_server, kept_on_tablet, new_discharge
+from tests.browser.tablet_day import (
+    end_session_on_server,
+    kept_on_tablet,
+    new_discharge,
+    stored_on_tablet,
+)
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/offline")
-STORED_JS = """() => Object.keys(localStorage).filter(k => k.startsWith('hph-pending'))
-  .map(k => localStorage.getItem(k))"""
 
 
 @pytest.fixture
@@ -74,10 +77,14 @@ def test_answers_kept_after_the_session_ended_are_unreadable_by_the_next_user(
     page.context.set_offline(True)
     page.locator("#item-fall_last_year label.choice:has(input[value=no])").click()
     page.locator("#item-fall_last_year .error").wait_for(timeout=5_000)
-    stored = page.evaluate(STORED_JS)
+    stored = stored_on_tablet(page)
     assert len(stored) == 1
-    assert "fall_last_year" not in stored[0] and '"no"' not in stored[0]
-    assert set(json.loads(stored[0])) == {"iv", "data"}
+    key, box = stored[0]
+    user = page.locator(".checklist").get_attribute("data-user")
+    assert key == f"hph-pending-{user}-{instance_id}"
+    assert "fall_last_year" not in json.dumps(box) and '"no"' not in json.dumps(box)
+    assert set(box) == {"iv", "data"}
+    assert page.evaluate("Object.keys(localStorage)") == []
 
     # The idle limit ends the session; the network returns; another user takes the tablet.
     end_session_on_server(page, live_server)
@@ -94,13 +101,51 @@ def test_answers_kept_after_the_session_ended_are_unreadable_by_the_next_user(
     assert "fall_last_year" not in {a["item_id"] for a in answers}
     with page.expect_navigation():
         page.click("button:has-text('Logg ut')")
-    assert page.evaluate(STORED_JS) == stored
+    assert stored_on_tablet(page) == stored
 
     # Only the nurse who gave the answer can send it: it is saved once when she is back.
     sign_in(page, live_server, "sykepleier@demo.no")
     page.goto(checklist_url)
     page.locator("#item-fall_last_year .saved").wait_for(timeout=15_000)
     assert kept_on_tablet(page) == []
+    answers = page.request.get(f"{live_server}/api/v1/checklists/{instance_id}").json()["answers"]
+    saved = {a["item_id"]: a for a in answers}["fall_last_year"]
+    assert (saved["value"], saved["version"]) == ("no", 1)
+
+
+def test_answer_kept_in_local_storage_by_an_older_version_is_moved_and_sent_once(
+    nurse_tablet, live_server
+):  # type: ignore[no-untyped-def]
+    page = nurse_tablet
+    sign_in(page, live_server, "sykepleier@demo.no")
+    new_discharge(page, live_server, "Q.U. 1933")
+    page.click(".timeline-checklist a:has-text('HPH 2')")
+    page.wait_for_selector("form.item")
+    checklist_url = page.url
+    instance_id = checklist_url.rstrip("/").rsplit("/", 1)[1]
+    page.context.set_offline(True)
+    page.locator("#item-fall_last_year label.choice:has(input[value=no])").click()
+    page.locator("#item-fall_last_year .error").wait_for(timeout=5_000)
+    [(key, box)] = stored_on_tablet(page)
+
+    # As the older version kept it: the same ciphertext, in localStorage, nothing in IndexedDB.
+    page.evaluate(
+        """([key, box]) => new Promise(resolve => {
+          localStorage.setItem(key, JSON.stringify(box));
+          const request = indexedDB.open('hph-tablet');
+          request.onsuccess = () => {
+            const tx = request.result.transaction('pending', 'readwrite');
+            tx.objectStore('pending').delete(key);
+            tx.oncomplete = () => { request.result.close(); resolve(null); };
+          };
+        })""",
+        [key, box],
+    )
+    page.context.set_offline(False)
+    page.goto(checklist_url)
+    page.locator("#item-fall_last_year .saved").wait_for(timeout=15_000)
+    assert kept_on_tablet(page) == []
+    assert page.evaluate("Object.keys(localStorage)") == []
     answers = page.request.get(f"{live_server}/api/v1/checklists/{instance_id}").json()["answers"]
     saved = {a["item_id"]: a for a in answers}["fall_last_year"]
     assert (saved["value"], saved["version"]) == ("no", 1)
