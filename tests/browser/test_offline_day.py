@@ -14,6 +14,11 @@ pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/offline")
 
 
+# Bodø's nurse: the other browser tests register their patients with Trondheim's nurse, whose
+# own patients would push this test's new one off the first page of "My day".
+NURSE = "sykepleier.bodo@demo.no"
+
+
 @pytest.fixture
 def nurse_tablet(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A fresh page on a tablet held upright (768x1024), as the nurses use it."""
@@ -26,11 +31,13 @@ def test_checklist_on_my_day_is_filled_and_completed_offline_and_saved_once_onli
     nurse_tablet, live_server
 ):  # type: ignore[no-untyped-def]
     page = nurse_tablet
-    sign_in(page, live_server, "sykepleier@demo.no")
+    sign_in(page, live_server, NURSE)
     new_discharge(page, live_server, "Q.W. 1935")
     page.goto(f"{live_server}/my-day")
     page.locator("body[data-day-kept='1']").wait_for(state="attached", timeout=20_000)
-    link = page.locator(".work-link:has-text('Q.W. 1935'):has-text('HPH 2')").first
+    link = page.locator(
+        "article.patient-work:has(h2:has-text('Q.W. 1935')) .work-link:has-text('HPH 2')"
+    ).first
     href = link.get_attribute("href")
     instance_id = href.rsplit("/", 1)[1]
 
@@ -62,7 +69,7 @@ def test_checklist_on_my_day_is_filled_and_completed_offline_and_saved_once_onli
 
     # The network returns: the answers, then the completion, each sent once.
     page.context.set_offline(False)
-    page.wait_for_url("**/patients/*", timeout=30_000)
+    page.wait_for_url("**/checklists/*completed=1", timeout=30_000)
     assert kept_on_tablet(page) == []
     checklist = page.request.get(f"{live_server}/api/v1/checklists/{instance_id}").json()
     assert checklist["status"] == "completed"
@@ -74,13 +81,13 @@ def test_not_applicable_offline_is_sent_once_and_a_refused_completion_is_shown_a
     nurse_tablet, live_server
 ):  # type: ignore[no-untyped-def]
     page = nurse_tablet
-    sign_in(page, live_server, "sykepleier@demo.no")
+    sign_in(page, live_server, NURSE)
     new_discharge(page, live_server, "Q.V. 1934")
     page.goto(f"{live_server}/my-day")
     page.locator("body[data-day-kept='1']").wait_for(state="attached", timeout=20_000)
     links = {
         name: page.locator(
-            f".work-link:has-text('Q.V. 1934'):has-text('{name}')"
+            f"article.patient-work:has(h2:has-text('Q.V. 1934')) .work-link:has-text('{name}')"
         ).first.get_attribute("href")
         for name in ("HPH 1", "HPH 2")
     }

@@ -22,6 +22,11 @@ STORAGE_JS = """async () => ({
 PATHS_JS = "() => Object.keys(sessionStorage).map(k => sessionStorage.getItem(k))"
 
 
+# Bodø's nurse: the other browser tests register their patients with Trondheim's nurse, whose
+# own patients would push this test's new one off the first page of "My day".
+NURSE = "sykepleier.bodo@demo.no"
+
+
 def is_shell(path: str) -> bool:
     """Whether a cached path is part of the app shell, which holds no patient data."""
     return path.startswith("/static/") or path == "/offline"
@@ -40,11 +45,11 @@ def test_sign_out_waits_for_unsent_answers_and_then_leaves_no_patient_data(
 ):  # type: ignore[no-untyped-def]
     page = nurse_tablet
     SHOTS.mkdir(parents=True, exist_ok=True)
-    sign_in(page, live_server, "sykepleier@demo.no")
+    sign_in(page, live_server, NURSE)
     new_discharge(page, live_server, "Q.Y. 1937")
     page.goto(f"{live_server}/my-day")
     page.locator("body[data-day-kept='1']").wait_for(state="attached", timeout=20_000)
-    page.click(".work-link:has-text('Q.Y. 1937'):has-text('HPH 2')")
+    page.click("article.patient-work:has(h2:has-text('Q.Y. 1937')) .work-link:has-text('HPH 2')")
     page.wait_for_selector("form.item")
     instance_id = page.url.rstrip("/").rsplit("/", 1)[1]
     kept = page.evaluate(STORAGE_JS)["cached"]
@@ -80,7 +85,7 @@ def test_sign_out_waits_for_unsent_answers_and_then_leaves_no_patient_data(
 def test_idle_tablet_drops_the_kept_pages_and_shows_sign_in(nurse_tablet, live_server):  # type: ignore[no-untyped-def]
     page = nurse_tablet
     page.clock.install()
-    sign_in(page, live_server, "sykepleier@demo.no")
+    sign_in(page, live_server, NURSE)
     page.goto(f"{live_server}/my-day")
     page.locator("body[data-day-kept='1']").wait_for(state="attached", timeout=20_000)
     assert "/my-day" in page.evaluate(STORAGE_JS)["cached"]

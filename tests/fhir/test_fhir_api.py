@@ -182,11 +182,12 @@ def test_signed_out_requests_get_401_and_bad_searches_400(app, nurse: TestClient
 
 def test_last_updated_narrows_the_responses(nurse: TestClient, world: World) -> None:
     pid = str(world.owners["A"].patient_id)
-    assert fhir_get(nurse, "/fhir/R4/QuestionnaireResponse", patient=pid)["total"] == 1
+    # The world's patient has two answered checklists (the first list and HPH 2).
+    assert fhir_get(nurse, "/fhir/R4/QuestionnaireResponse", patient=pid)["total"] == 2
     since = fhir_get(
         nurse, "/fhir/R4/QuestionnaireResponse", patient=pid, _lastUpdated="ge2026-03-01"
     )
-    assert since["total"] == 1
+    assert since["total"] == 2
     later = fhir_get(
         nurse, "/fhir/R4/QuestionnaireResponse", patient=pid, _lastUpdated="gt2026-03-10"
     )

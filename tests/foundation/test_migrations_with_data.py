@@ -46,7 +46,7 @@ KEPT_TABLES = (
 MOVED_COLUMNS = {
     "checklist_answer": {"idempotency_key"},
     "pathway_event": {"occurred_on", "team_id"},
-    "checklist_instance": {"event_cancelled"},
+    "checklist_instance": {"event_cancelled", "closing_key"},
     "pathway": {"end_reason"},
     "patient": {"label_key", "reference_key"},
     "organisation": {"municipality_number"},
