@@ -56,6 +56,7 @@ bench: setup
 	$(BIN)/python bench/engine.py --scale 70 --backend both
 	$(BIN)/python bench/chart_cli.py
 	$(BIN)/python bench/my_day.py
+	$(BIN)/python bench/risks.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache hph.db hph.db-*
