@@ -130,6 +130,14 @@ class RiskRules:
         """Return every rule."""
         return list(self._by_id.values())
 
+    def network_specific(self, checklist_id: str) -> bool:
+        """Whether some network's own rule looks at this checklist (else the network of the
+        team does not matter, and a save need not look it up)."""
+        return any(
+            rule.network is not None and checklist_id in rule.checklists()
+            for rule in self._by_id.values()
+        )
+
     def for_checklist(self, checklist_id: str, network: str | None) -> list[RiskRule]:
         """Return the rules that look at a checklist, in a network (common rules and its own)."""
         return [

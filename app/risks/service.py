@@ -110,9 +110,11 @@ def sync_follow_ups(
     """Create the follow-ups a checklist's answers call for; cancel the open ones they no
     longer call for. Returns the follow-ups created, reopened or cancelled."""
     now = now or utcnow()
-    rules = risk_rules_in_use().for_checklist(
-        definition.id, _network_slug(session, patient.team_id)
+    in_use = risk_rules_in_use()
+    network = (
+        _network_slug(session, patient.team_id) if in_use.network_specific(definition.id) else None
     )
+    rules = in_use.for_checklist(definition.id, network)
     if not rules:
         return []
     existing = {

@@ -83,6 +83,8 @@ def test_a_network_rule_applies_only_in_its_network(tmp_path: Path, shipped: Cat
     assert [r.id for r in rules.for_checklist("hph-2", "helse-nord")] == ["local-falls"]
     assert rules.for_checklist("hph-2", "helse-vest") == []
     assert rules.for_checklist("hph-2", None) == []
+    # Only then does a save need to look up the team's network.
+    assert rules.network_specific("hph-2") and not rules.network_specific("ernaering")
 
 
 @pytest.mark.parametrize(
