@@ -99,3 +99,33 @@ def test_a_fall_in_hph2_is_followed_up_from_my_day_and_counted(nurse_tablet, liv
     assert after["numerator"] == float(before["numerator"] or 0) + 1  # type: ignore[arg-type]
     assert after["denominator"] == float(before["denominator"] or 0) + 1  # type: ignore[arg-type]
     assert after["incomplete"] is True  # the due date is still ahead: its month is not over
+
+
+def test_the_gp_summary_opens_from_the_patient_page_and_prints_without_the_menu(
+    nurse_tablet, live_server
+):  # type: ignore[no-untyped-def]
+    page = nurse_tablet
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, live_server, NURSE)
+    new_discharge(page, live_server, "G.P. 1929")
+    patient_url = page.url
+    page.locator("a.work-link:has-text('HPH 2')").first.click()
+    page.wait_for_url("**/checklists/*")
+    for item_id, value in (("fall_last_year", "yes"), ("medication_at_home", "no")):
+        page.locator(f"#item-{item_id} label.choice:has(input[value={value}])").click()
+        page.locator(f"#item-{item_id} .saved").wait_for(timeout=15_000)
+
+    page.goto(patient_url)
+    page.locator(".gp-summary-link a").first.click()
+    page.wait_for_url("**/gp-summary")
+    summary = page.locator("article.gp-summary")
+    assert "Legemidlene hjemme stemmer med legemiddellisten" in summary.inner_text()
+    assert "Fallrisikovurdering" in summary.inner_text()
+    page.screenshot(path=str(SHOTS / "gp-summary-768x1024.png"), full_page=True)
+    assert page.locator("header.topbar").is_visible()
+
+    page.emulate_media(media="print")
+    assert not page.locator("header.topbar").is_visible()
+    assert not page.locator(".gp-actions").is_visible()
+    assert summary.is_visible()
+    page.screenshot(path=str(SHOTS / "gp-summary-print-768x1024.png"), full_page=True)
