@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from app.checklists.models import ChecklistInstance
+from app.checklists.service import save_answer
 from app.goals import service as goals
 from app.risks.service import mark_done
 from tests.factories import make_team, make_user, sign_in_client
@@ -22,6 +24,21 @@ def _visit(db: Session):  # type: ignore[no-untyped-def]
     visit.answer("many_medicines", "yes", at(MONDAY, 10))
     visit.answer("fall_last_year", "yes", at(MONDAY, 10))
     visit.answer("pressure_ulcer_risk", "yes", at(MONDAY, 10))
+    reconciliation = db.exec(
+        select(ChecklistInstance)
+        .where(ChecklistInstance.pathway_id == visit.pathway.id)
+        .where(ChecklistInstance.definition_id == "legemiddelsamstemming")
+    ).one()
+    for item_id, value in (("sources", ["gp_list", "patient"]), ("discrepancies_found", "no")):
+        save_answer(
+            db,
+            viewer=visit.viewer,
+            instance_id=int(reconciliation.id or 0),
+            item_id=item_id,
+            value=value,
+            expected_version=0,
+            now=at(MONDAY, 10),
+        )
     falls = visit.follow_ups()["falls"]
     mark_done(
         db,
@@ -64,7 +81,9 @@ def test_the_summary_shows_medicines_open_follow_ups_and_goals(
     assert page.status_code == 200, page.text
     text = page.text
     assert "Summary for the GP review" in text and visit.patient.label in text
-    # Medicines, as answered in HPH 2 (the item and the answer).
+    # Medicines, as answered in the medication reconciliation and in HPH 2.
+    assert "The GP&#39;s medication list, The patient or next of kin" in text
+    assert "Were discrepancies found between the sources?</dt><dd>No</dd>" in text
     assert "The medicines at home match the medication list</dt><dd>No</dd>" in text
     assert "five or more regular medicines?</dt><dd>Yes</dd>" in text
     # Only the open follow-up: the falls assessment is done.
