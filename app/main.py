@@ -258,6 +258,7 @@ def create_app() -> FastAPI:
     from app.goals.correction_routes import router as rating_correction_routes
     from app.goals.corrections_api import router as rating_corrections_api
     from app.goals.routes import router as goals_routes
+    from app.gp.routes import router as gp_routes
     from app.measures.annotations_api import router as annotations_api
     from app.measures.api import router as measures_api
     from app.measures.following_api import router as measure_settings_api
@@ -344,6 +345,7 @@ def create_app() -> FastAPI:
         fhir_routes,
         follow_ups_routes,
         follow_ups_api,
+        gp_routes,
         burden_routes,
         burden_api,
         offline_routes,
