@@ -113,3 +113,31 @@ def test_a_rule_in_the_wrong_file_is_refused(tmp_path: Path, shipped: Catalogue)
     folder = _write(tmp_path, "other.yaml", RULE.format(id="falls", network="", when=when))
     with pytest.raises(CatalogueError, match="must be named 'falls.yaml'"):
         load_risk_rules(folder, shipped)
+
+
+def _shipped_conditions() -> list[tuple[str, int]]:
+    """Every condition of every shipped rule, as (rule id, position)."""
+    return [(rule.id, n) for rule in risk_rules_in_use().all() for n in range(len(rule.when))]
+
+
+@pytest.mark.parametrize(("rule_id", "position"), _shipped_conditions())
+def test_each_shipped_condition_fires_on_its_answer_and_not_on_another(
+    shipped: Catalogue, rule_id: str, position: int
+) -> None:
+    rule = risk_rules_in_use().get(rule_id)
+    assert rule is not None
+    condition = rule.when[position]
+    definition = shipped.get(condition.checklist)
+    item = definition.item(condition.item)
+    # The answers that reveal the item (a shown answer is all a rule looks at).
+    shown: dict[str, object] = {}
+    for parent in (item.show_if,) if item.show_if else ():
+        shown[parent.item] = parent.equals if parent.equals is not None else parent.in_[0]  # type: ignore[index]
+    if condition.at_least is not None:
+        firing, quiet = condition.at_least, condition.at_least - 1
+    else:
+        firing = condition.equals if condition.equals is not None else condition.in_[0]  # type: ignore[index]
+        quiet = "no" if firing != "no" else "yes"
+    assert rule.met_by(definition, {**shown, condition.item: firing})
+    assert not rule.met_by(definition, {**shown, condition.item: quiet})
+    assert not rule.met_by(definition, shown)
