@@ -9,7 +9,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from app.audit.patient_data import PATIENT_DATA
 from app.core.deps import ERROR_RESPONSES, CurrentViewer, SessionDep
-from app.core.text import MultiLineText, OneLineText
+from app.core.text import OneLineText
+from app.pathways.forms import EventNote
 from app.pathways.lifecycle import end_pathway, reopen_pathway, transfer_pathway
 from app.pathways.models import EndReason, Pathway, Patient
 
@@ -27,12 +28,11 @@ class PathwayTransfer(BaseModel):
     version: int
 
 
-class PathwayEnd(BaseModel):
+class PathwayEnd(EventNote):
     """End the pathway with a reason; `version` is the pathway's version."""
 
     ended_at: AwareDatetime = Field(description="When the pathway ended, with a time-zone offset.")
     reason: EndReason
-    note: MultiLineText | None = Field(default=None, max_length=1000)
     version: int
 
 

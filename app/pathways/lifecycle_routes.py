@@ -9,32 +9,31 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.audit.patient_data import PATIENT_DATA
-from app.core.config import get_settings
 from app.core.deps import SessionDep, require_roles
 from app.core.i18n import _
-from app.core.text import has_forbidden_characters
+from app.core.text import named_problem, text_problems
 from app.org.models import Role
 from app.org.scope import Viewer
 from app.pathways.events import EventRejected, get_pathway
+from app.pathways.forms import EventNote
 from app.pathways.lifecycle import (
     PathwayConflict,
     end_pathway,
     reopen_pathway,
     transfer_pathway,
 )
-from app.pathways.routes import patient_page
+from app.pathways.routes import local_input, patient_page
 
 router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
-NOTE_LIMIT = 1000
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 
 
 def _moment(text: str) -> datetime:
     """A datetime-local form value as an aware moment, or a clear refusal."""
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=get_settings().zone)
-    except ValueError:
-        raise EventRejected(_("Write the time as date and time, e.g. 2026-03-02 14:30.")) from None
+    when = local_input(text)
+    if when is None:
+        raise EventRejected(_("Write the time as date and time, e.g. 2026-03-02 14:30."))
+    return when
 
 
 @router.post("/pathways/{pathway_id}/transfer")
@@ -92,12 +91,9 @@ def create_end_page(
     _pathway, patient = get_pathway(session, viewer=viewer, pathway_id=pathway_id)
     patient_id = int(patient.id or 0)
     try:
-        if len(note) > NOTE_LIMIT or has_forbidden_characters(note):
-            raise EventRejected(
-                _("Keep the note to {limit} characters, without control characters.").format(
-                    limit=NOTE_LIMIT
-                )
-            )
+        problems = text_problems(EventNote, {"note": note.strip() or None})
+        if problem := named_problem(problems, {"note": _("Note")}):
+            raise EventRejected(problem)
         end_pathway(
             session,
             viewer=viewer,

@@ -73,7 +73,7 @@ def patient_field_labels() -> dict[str, str]:
     return {"label": _("Label"), "local_reference": _("Local reference")}
 
 
-def _local_input(text: str) -> datetime | None:
+def local_input(text: str) -> datetime | None:
     """A datetime-local form value as a UTC-aware moment (None when unreadable)."""
     try:
         return datetime.fromisoformat(text).replace(tzinfo=get_settings().zone)
@@ -285,7 +285,7 @@ def create_event_page(
 ) -> Response:
     """Record an event on the pathway; its checklists are scheduled at once."""
     _pathway, patient = get_pathway(session, viewer=viewer, pathway_id=pathway_id)
-    when = _local_input(occurred_at)
+    when = local_input(occurred_at)
     try:
         problems = text_problems(EventNote, {"note": note.strip() or None})
         if problem := named_problem(problems, {"note": _("Note")}):
@@ -326,7 +326,7 @@ def update_event_page(
     patient_id: Annotated[int, Form()] = 0,
 ) -> Response:
     """Correct when an event happened."""
-    when = _local_input(occurred_at)
+    when = local_input(occurred_at)
     try:
         if when is None:
             raise EventRejected(
