@@ -6,7 +6,7 @@ from typing import Any
 
 from app.fhir.outcome import BASE
 from app.measures.catalogue import MeasureDefinition
-from app.org.models import Organisation, Team
+from app.org.models import LearningNetwork, Organisation, Team
 
 ORG_NUMBER_SYSTEM = "urn:oid:2.16.578.1.12.4.1.4.101"
 MUNICIPALITY_SYSTEM = "urn:oid:2.16.578.1.12.4.1.1.3402"
@@ -30,6 +30,11 @@ def organisation_id(organisation_pk: int) -> str:
 def team_id(team_pk: int) -> str:
     """The FHIR id of a team, an Organization part of its organisation."""
     return f"team-{team_pk}"
+
+
+def network_id(network_pk: int) -> str:
+    """The FHIR id of a learning network, an Organization its organisations belong to."""
+    return f"network-{network_pk}"
 
 
 def team_reference(team_pk: int, name: str | None = None) -> dict[str, Any]:
@@ -58,10 +63,22 @@ def organisation_resource(organisation: Organisation) -> dict[str, Any]:
             {"coding": [{"system": ORG_TYPE_SYSTEM, "code": kind}], "text": organisation.kind}
         ],
         "name": organisation.name,
+        "partOf": {"reference": f"Organization/{network_id(organisation.network_id)}"},
     }
     if identifiers:
         resource["identifier"] = identifiers
     return resource
+
+
+def network_resource(network: LearningNetwork) -> dict[str, Any]:
+    """A learning network: the organisations that compare their measures in it."""
+    return {
+        "resourceType": "Organization",
+        "id": network_id(int(network.id or 0)),
+        "active": True,
+        "type": [{"coding": [{"system": ORG_TYPE_SYSTEM, "code": "other"}], "text": "network"}],
+        "name": network.name,
+    }
 
 
 def team_resource(team: Team) -> dict[str, Any]:
@@ -110,60 +127,3 @@ def measure_resource(measure: MeasureDefinition) -> dict[str, Any]:
     if measure.type == "proportion":
         resource["scoring"]["text"] = "per cent"
     return resource
-
-
-# What the API supports, listed once: the CapabilityStatement and the routes agree on it.
-SEARCH_PARAMS: dict[str, dict[str, str]] = {
-    "Patient": {"name": "string"},
-    "EpisodeOfCare": {"patient": "reference"},
-    "Task": {"patient": "reference"},
-    "QuestionnaireResponse": {"patient": "reference", "_lastUpdated": "date"},
-    "Goal": {"patient": "reference"},
-    "Observation": {"patient": "reference"},
-    "Questionnaire": {"url": "uri"},
-    "Measure": {},
-    "MeasureReport": {"measure": "reference", "subject": "reference"},
-    "Organization": {},
-}
-
-
-# Reports are computed per search; they have no stored identity to read back.
-INTERACTIONS = {"MeasureReport": ("search-type",)}
-
-
-def capability_statement(published: str) -> dict[str, Any]:
-    """Exactly what this server does: read and search-type, with these search parameters."""
-    resources = [
-        {
-            "type": kind,
-            "interaction": [
-                {"code": code} for code in INTERACTIONS.get(kind, ("read", "search-type"))
-            ],
-            "searchParam": [
-                {"name": name, "type": kind_of_param} for name, kind_of_param in params.items()
-            ],
-        }
-        for kind, params in SEARCH_PARAMS.items()
-    ]
-    return {
-        "resourceType": "CapabilityStatement",
-        "status": "active",
-        "date": published,
-        "kind": "instance",
-        "software": {"name": "HPH Tracker", "version": "0.1.0"},
-        "implementation": {"description": "HPH Tracker FHIR read API"},
-        "fhirVersion": "4.3.0",
-        "format": ["application/fhir+json"],
-        "rest": [
-            {
-                "mode": "server",
-                "documentation": (
-                    "Read-only. Sign in first: the session cookie `hph_session` authenticates "
-                    "every request; API tokens for systems come later. Patient data are limited "
-                    "to the teams you work in, and every read is written to the access log."
-                ),
-                "security": {"description": "Session cookie of a signed-in user."},
-                "resource": resources,
-            }
-        ],
-    }

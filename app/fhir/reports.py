@@ -1,69 +1,109 @@
-"""A measure's series for one team or organisation as summary MeasureReports, one per period.
+"""A measure's chart points as summary MeasureReports: one per unit and period, with strata.
 
-The numbers come from the same service as the JSON chart API (``measure_series``), so the
-shared suppression holds: a suppressed period shows no count and no score, only a
-``data-absent-reason`` of ``masked``.
+Pure functions over the charts ``report_search`` gathers from the measure service. The counts
+are the chart's: a suppressed period shows no count and no score, only a data-absent-reason
+of ``masked`` on the count (and on the score).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlmodel import Session
-
-from app.core.i18n import _
-from app.fhir.definitions import POPULATION_SYSTEM, organisation_id, team_id
-from app.fhir.outcome import BASE, FhirProblem
+from app.fhir.definitions import POPULATION_SYSTEM, network_id, organisation_id, team_id
+from app.fhir.outcome import BASE
 from app.measures.aggregate import Level
 from app.measures.chart_data import MeasureChart, MeasurePoint
 from app.measures.periods import period_end
-from app.measures.service import measure_series
-from app.org.scope import Viewer
 
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
-MASKED = [{"url": DATA_ABSENT, "valueCode": "masked"}]
+MASKED = {"extension": [{"url": DATA_ABSENT, "valueCode": "masked"}]}
+STRATIFIER_SYSTEM = f"{BASE}/CodeSystem/measure-stratifier"
+UNIT_SYSTEM = f"{BASE}/NamingSystem/organization-id"
+FHIR_IDS = {Level.team: team_id, Level.organisation: organisation_id, Level.network: network_id}
 
 
-def subject_unit(subject: str) -> tuple[Level, int]:
-    """The unit a `subject` names: ``Organization/team-<id>`` or ``Organization/org-<id>``."""
-    name = subject.removeprefix("Organization/")
-    for prefix, level in (("team-", Level.team), ("org-", Level.organisation)):
-        number = name.removeprefix(prefix)
-        if name.startswith(prefix) and number.isascii() and number.isdigit() and len(number) < 12:
-            return level, int(number)
-    raise FhirProblem(
-        400, _("Name the subject as Organization/team-<id> or Organization/org-<id>.")
-    )
+def unit_reference(level: Level, unit_id: int) -> str:
+    """The Organization a unit is named by: ``Organization/team-<id>``, ``org-`` or ``network-``."""
+    return f"Organization/{FHIR_IDS[level](unit_id)}"
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One lower unit's chart inside a report's unit (a team of an organisation, ...)."""
+
+    level: Level
+    chart: MeasureChart
 
 
 def _population(code: str, count: float | None, masked: bool) -> dict[str, Any]:
-    """One population of a report: its count, or a masked absence when suppressed."""
+    """One population: its count, or a masked absence when suppressed."""
     population: dict[str, Any] = {"code": {"coding": [{"system": POPULATION_SYSTEM, "code": code}]}}
     if masked or count is None:
-        population["extension"] = MASKED
+        population["_count"] = MASKED
     else:
         population["count"] = round(count)
     return population
 
 
-def _report(chart: MeasureChart, point: MeasurePoint, subject: str) -> dict[str, Any]:
-    """One period of a chart as a summary MeasureReport."""
+def _populations(kind: str, point: MeasurePoint) -> dict[str, Any]:
+    """The populations and the score of one point."""
     masked = point.suppressed
-    group: dict[str, Any] = {}
-    if chart.measure.type == "proportion":
-        group["population"] = [
+    shown: dict[str, Any] = {}
+    if kind == "proportion":
+        shown["population"] = [
             _population("denominator", point.denominator, masked),
             _population("numerator", point.numerator, masked),
         ]
     else:
-        group["population"] = [_population("initial-population", point.denominator, masked)]
+        shown["population"] = [_population("initial-population", point.denominator, masked)]
     if masked or point.value is None:
-        group["measureScore"] = {"extension": MASKED}
+        shown["measureScore"] = MASKED
     else:
-        unit = "%" if chart.measure.type == "proportion" else None
-        group["measureScore"] = {"value": round(point.value, 4), **({"unit": unit} if unit else {})}
-    report_id = f"{chart.measure.id}.{subject.removeprefix('Organization/')}.{point.period}"
+        unit = {"unit": "%"} if kind == "proportion" else {}
+        shown["measureScore"] = {"value": round(point.value, 4), **unit}
+    return shown
+
+
+def _stratifiers(kind: str, start: date, strata: Sequence[Stratum]) -> list[dict[str, Any]]:
+    """One stratifier per lower level, a stratum per unit with a point in the same period."""
+    stratifiers = []
+    for level in (Level.organisation, Level.team):
+        found = []
+        for stratum in (s for s in strata if s.level == level):
+            point = next((p for p in stratum.chart.points if p.period_start == start), None)
+            if point is None:
+                continue
+            name = stratum.chart.unit_name
+            code = FHIR_IDS[level](stratum.chart.unit_id)
+            found.append(
+                {
+                    "value": {
+                        "coding": [{"system": UNIT_SYSTEM, "code": code, "display": name}],
+                        "text": name,
+                    },
+                    **_populations(kind, point),
+                }
+            )
+        if found:
+            coding = {"system": STRATIFIER_SYSTEM, "code": level.value}
+            stratifiers.append({"code": [{"coding": [coding]}], "stratum": found})
+    return stratifiers
+
+
+def measure_report(
+    chart: MeasureChart, point: MeasurePoint, strata: Sequence[Stratum] = ()
+) -> dict[str, Any]:
+    """One period of a unit's chart as a summary MeasureReport."""
+    kind = chart.measure.type
+    subject = unit_reference(chart.level, chart.unit_id)
+    group: dict[str, Any] = _populations(kind, point)
+    stratifiers = _stratifiers(kind, point.period_start, strata)
+    if stratifiers:
+        group["stratifier"] = stratifiers
+    report_id = f"{chart.measure.id}.{FHIR_IDS[chart.level](chart.unit_id)}.{point.period}"
     return {
         "resourceType": "MeasureReport",
         "id": report_id[:64],
@@ -77,23 +117,3 @@ def _report(chart: MeasureChart, point: MeasurePoint, subject: str) -> dict[str,
         },
         "group": [group],
     }
-
-
-def measure_reports(
-    session: Session, *, viewer: Viewer, measure_id: str, subject: str, now: datetime
-) -> list[dict[str, Any]]:
-    """Every period of a measure for one unit the viewer may see, oldest first."""
-    level, unit = subject_unit(subject)
-    chart = measure_series(
-        session,
-        viewer=viewer,
-        measure_id=measure_id,
-        level=level,
-        unit_id=unit,
-        period=None,
-        start=None,
-        end=None,
-        now=now,
-    )
-    shown = f"Organization/{team_id(unit) if level == Level.team else organisation_id(unit)}"
-    return [_report(chart, point, shown) for point in chart.points]

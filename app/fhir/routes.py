@@ -1,55 +1,49 @@
 """The FHIR R4 read API under /fhir/R4: read and search-type, JSON as application/fhir+json.
 
-Authentication is the signed-in session cookie, as for the pages; organisation-bound API tokens
-for systems are a later step (DESIGN.md §11). Errors are OperationOutcomes (app.fhir.outcome).
+Authentication is the signed-in session cookie, as for the pages. What each search accepts is
+in ``capability`` (and the CapabilityStatement); paging in ``search``. Errors are
+OperationOutcomes (``outcome``), a bad search parameter a 400 naming it.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
 from app.core.db import utcnow
 from app.core.deps import PUBLIC, CurrentViewer, SessionDep
-from app.core.i18n import _
 from app.fhir import service
-from app.fhir.definitions import SEARCH_PARAMS, capability_statement, measure_resource
+from app.fhir.capability import capability_statement
+from app.fhir.clinical import patient_resource
+from app.fhir.definitions import measure_resource
 from app.fhir.organisations import visible_organization, visible_organizations
-from app.fhir.outcome import FhirProblem, FhirResponse, search_params, searchset
+from app.fhir.outcome import FhirResponse
 from app.fhir.questionnaires import questionnaire, questionnaire_entries
-from app.fhir.reports import measure_reports
-from app.fhir.updated import last_updated_filter
+from app.fhir.report_search import measure_reports
+from app.fhir.search import SearchRequest, bundle, named, searching, searchset
 from app.measures.catalogue import measures_in_use
+from app.pathways.service import list_patients
 
 router = APIRouter(prefix="/fhir/R4", tags=["fhir"], include_in_schema=False)
 PUBLISHED = "2026-11-30"
-PatientParam = Query(default=None, max_length=64, description="Patient/<id> or <id>")
-
-
-def _params(kind: str):  # type: ignore[no-untyped-def]
-    return Depends(search_params(*SEARCH_PARAMS[kind]))
-
-
-def _required(patient: str | None) -> str:
-    """The patient a search of patient data must name."""
-    if not patient:
-        raise FhirProblem(400, _("Search by patient: add ?patient=<id>."))
-    return patient
+# Declared so that the route's signature shows it; ``search`` checks its value.
+PatientParam = Query(default=None, description="Patient/<id> or <id>")
 
 
 @router.get("/metadata", dependencies=[PUBLIC, NO_PATIENT_DATA])
 def read_capability_statement() -> FhirResponse:
-    """What this server supports: resources, read and search-type, search parameters."""
+    """What this server supports: resources, interactions, search parameters."""
     return FhirResponse(capability_statement(PUBLISHED))
 
 
-@router.get("/Questionnaire", dependencies=[NO_PATIENT_DATA, _params("Questionnaire")])
+@router.get("/Questionnaire", dependencies=[NO_PATIENT_DATA])
 def search_questionnaires(
-    request: Request, _viewer: CurrentViewer, url: str | None = Query(default=None, max_length=300)
+    request: Request, _viewer: CurrentViewer, search: SearchRequest = searching("Questionnaire")
 ) -> FhirResponse:
     """Every checklist version and local variant, or those with one canonical URL."""
-    entries = [e for e in questionnaire_entries().values() if url in (None, e.url)]
-    return searchset(request, [questionnaire(e) for e in entries])
+    url = search.one("url")
+    entries = sorted(questionnaire_entries().values(), key=lambda e: e.resource_id)
+    return searchset(request, search, [questionnaire(e) for e in entries if url in (None, e.url)])
 
 
 @router.get("/Questionnaire/{questionnaire_id}", dependencies=[NO_PATIENT_DATA])
@@ -61,10 +55,13 @@ def read_questionnaire(questionnaire_id: str, _viewer: CurrentViewer) -> FhirRes
     return FhirResponse(questionnaire(entry))
 
 
-@router.get("/Measure", dependencies=[NO_PATIENT_DATA, _params("Measure")])
-def search_measures(request: Request, _viewer: CurrentViewer) -> FhirResponse:
+@router.get("/Measure", dependencies=[NO_PATIENT_DATA])
+def search_measures(
+    request: Request, _viewer: CurrentViewer, search: SearchRequest = searching("Measure")
+) -> FhirResponse:
     """Every measure of the catalogue."""
-    return searchset(request, [measure_resource(m) for m in measures_in_use().all()])
+    measures = sorted(measures_in_use().all(), key=lambda m: m.id)
+    return searchset(request, search, [measure_resource(m) for m in measures])
 
 
 @router.get("/Measure/{measure_id}", dependencies=[NO_PATIENT_DATA])
@@ -75,55 +72,66 @@ def read_measure(measure_id: str, _viewer: CurrentViewer) -> FhirResponse:
     return FhirResponse(measure_resource(measures_in_use().get(measure_id)))
 
 
-@router.get("/MeasureReport", dependencies=[NO_PATIENT_DATA, _params("MeasureReport")])
+@router.get("/MeasureReport", dependencies=[NO_PATIENT_DATA])
 def search_measure_reports(
     request: Request,
     session: SessionDep,
     viewer: CurrentViewer,
-    measure: str | None = Query(default=None, max_length=300),
-    subject: str | None = Query(default=None, max_length=100),
+    measure: str | None = Query(default=None),
+    subject: str | None = Query(default=None),
+    search: SearchRequest = searching("MeasureReport"),
 ) -> FhirResponse:
-    """A measure for one team or organisation you may see: one summary report per period."""
-    if not measure or not subject:
-        raise FhirProblem(400, _("Search by measure and subject (Organization/team-<id>)."))
+    """A measure's summary reports per period for one unit, or every unit you may see."""
     reports = measure_reports(
         session,
         viewer=viewer,
-        measure_id=measure.rsplit("/", 1)[-1],
+        measure=named("measure", measure),
         subject=subject,
+        periods=search.dates.get("period", []),
         now=utcnow(),
     )
-    return searchset(request, reports)
+    return searchset(request, search, reports)
 
 
-@router.get("/Organization", dependencies=[NO_PATIENT_DATA, _params("Organization")])
+@router.get("/Organization", dependencies=[NO_PATIENT_DATA])
 def search_organizations(
-    request: Request, session: SessionDep, viewer: CurrentViewer
+    request: Request,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    search: SearchRequest = searching("Organization"),
 ) -> FhirResponse:
-    """The teams you reach and their organisations."""
-    return searchset(request, visible_organizations(session, viewer=viewer))
+    """The teams you reach, their organisations and learning networks."""
+    return searchset(request, search, visible_organizations(session, viewer=viewer))
 
 
 @router.get("/Organization/{organization_id}", dependencies=[NO_PATIENT_DATA])
 def read_organization(
     organization_id: str, session: SessionDep, viewer: CurrentViewer
 ) -> FhirResponse:
-    """One organisation (``org-<id>``) or team (``team-<id>``) you reach."""
+    """One network (``network-<id>``), organisation (``org-<id>``) or team (``team-<id>``)."""
     found = visible_organization(session, viewer=viewer, organization_id=organization_id)
     if found is None:
         raise service.not_found()
     return FhirResponse(found)
 
 
-@router.get("/Patient", dependencies=[PATIENT_DATA, _params("Patient")])
+@router.get("/Patient", dependencies=[PATIENT_DATA])
 def search_patients(
     request: Request,
     session: SessionDep,
     viewer: CurrentViewer,
-    name: str = Query(default="", max_length=100),
+    search: SearchRequest = searching("Patient"),
 ) -> FhirResponse:
-    """The patients of your teams, found by label or local reference if a name is given."""
-    return searchset(request, service.search_patients(session, viewer=viewer, name=name))
+    """The patients of your teams by label, paged in the patient list's order."""
+    rows, total = list_patients(
+        session,
+        viewer=viewer,
+        query=search.one("name") or "",
+        limit=search.count,
+        offset=search.offset,
+    )
+    page = [patient_resource(patient) for patient, _open in rows]
+    return bundle(request, search, page, total)
 
 
 @router.get("/Patient/{patient_id}", dependencies=[PATIENT_DATA])
@@ -132,13 +140,17 @@ def read_patient(patient_id: str, session: SessionDep, viewer: CurrentViewer) ->
     return FhirResponse(service.read_patient(session, viewer=viewer, patient_id=patient_id))
 
 
-@router.get("/EpisodeOfCare", dependencies=[PATIENT_DATA, _params("EpisodeOfCare")])
+@router.get("/EpisodeOfCare", dependencies=[PATIENT_DATA])
 def search_episodes(
-    request: Request, session: SessionDep, viewer: CurrentViewer, patient: str | None = PatientParam
+    request: Request,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    patient: str | None = PatientParam,
+    search: SearchRequest = searching("EpisodeOfCare"),
 ) -> FhirResponse:
     """A patient's pathways."""
-    found = service.search_episodes(session, viewer=viewer, patient=_required(patient))
-    return searchset(request, found)
+    found = service.search_episodes(session, viewer=viewer, patient=named("patient", patient))
+    return searchset(request, search, found)
 
 
 @router.get("/EpisodeOfCare/{pathway_id}", dependencies=[PATIENT_DATA])
@@ -147,15 +159,19 @@ def read_episode(pathway_id: str, session: SessionDep, viewer: CurrentViewer) ->
     return FhirResponse(service.read_episode(session, viewer=viewer, pathway_id=pathway_id))
 
 
-@router.get("/Task", dependencies=[PATIENT_DATA, _params("Task")])
+@router.get("/Task", dependencies=[PATIENT_DATA])
 def search_tasks(
-    request: Request, session: SessionDep, viewer: CurrentViewer, patient: str | None = PatientParam
+    request: Request,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    patient: str | None = PatientParam,
+    search: SearchRequest = searching("Task"),
 ) -> FhirResponse:
-    """Every checklist scheduled on a patient's pathways."""
+    """Every checklist scheduled on a patient's pathways, by due date."""
     found = service.search_instances(
-        session, viewer=viewer, patient=_required(patient), kind="Task"
+        session, viewer=viewer, patient=named("patient", patient), kind="Task"
     )
-    return searchset(request, [task for task, _response in found])
+    return searchset(request, search, [task for task, _response in found])
 
 
 @router.get("/Task/{instance_id}", dependencies=[PATIENT_DATA])
@@ -165,21 +181,19 @@ def read_task(instance_id: str, session: SessionDep, viewer: CurrentViewer) -> F
     return FhirResponse(task)
 
 
-@router.get("/QuestionnaireResponse", dependencies=[PATIENT_DATA, _params("QuestionnaireResponse")])
+@router.get("/QuestionnaireResponse", dependencies=[PATIENT_DATA])
 def search_responses(
     request: Request,
     session: SessionDep,
     viewer: CurrentViewer,
     patient: str | None = PatientParam,
-    last_updated: list[str] = Query(default=[], alias="_lastUpdated", max_length=2),
+    search: SearchRequest = searching("QuestionnaireResponse"),
 ) -> FhirResponse:
-    """A patient's filled checklists, optionally only those changed in a period."""
-    keep = last_updated_filter(last_updated)
+    """A patient's filled checklists, by due date."""
     found = service.search_instances(
-        session, viewer=viewer, patient=_required(patient), kind="QuestionnaireResponse"
+        session, viewer=viewer, patient=named("patient", patient), kind="QuestionnaireResponse"
     )
-    responses = [r for _task, r in found if r is not None and keep(r)]
-    return searchset(request, responses)
+    return searchset(request, search, [r for _task, r in found if r is not None])
 
 
 @router.get("/QuestionnaireResponse/{instance_id}", dependencies=[PATIENT_DATA])
@@ -191,13 +205,17 @@ def read_response(instance_id: str, session: SessionDep, viewer: CurrentViewer) 
     return FhirResponse(response)
 
 
-@router.get("/Goal", dependencies=[PATIENT_DATA, _params("Goal")])
+@router.get("/Goal", dependencies=[PATIENT_DATA])
 def search_goals(
-    request: Request, session: SessionDep, viewer: CurrentViewer, patient: str | None = PatientParam
+    request: Request,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    patient: str | None = PatientParam,
+    search: SearchRequest = searching("Goal"),
 ) -> FhirResponse:
     """A patient's PSFS goals."""
-    found = service.search_goals(session, viewer=viewer, patient=_required(patient))
-    return searchset(request, found)
+    found = service.search_goals(session, viewer=viewer, patient=named("patient", patient))
+    return searchset(request, search, found)
 
 
 @router.get("/Goal/{goal_id}", dependencies=[PATIENT_DATA])
@@ -206,13 +224,17 @@ def read_goal(goal_id: str, session: SessionDep, viewer: CurrentViewer) -> FhirR
     return FhirResponse(service.read_goal(session, viewer=viewer, goal_id=goal_id))
 
 
-@router.get("/Observation", dependencies=[PATIENT_DATA, _params("Observation")])
+@router.get("/Observation", dependencies=[PATIENT_DATA])
 def search_observations(
-    request: Request, session: SessionDep, viewer: CurrentViewer, patient: str | None = PatientParam
+    request: Request,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    patient: str | None = PatientParam,
+    search: SearchRequest = searching("Observation"),
 ) -> FhirResponse:
     """Every PSFS rating of a patient's goals."""
-    found = service.search_observations(session, viewer=viewer, patient=_required(patient))
-    return searchset(request, found)
+    found = service.search_observations(session, viewer=viewer, patient=named("patient", patient))
+    return searchset(request, search, found)
 
 
 @router.get("/Observation/{rating_id}", dependencies=[PATIENT_DATA])

@@ -29,7 +29,7 @@ from app.goals.models import Goal, GoalRating
 from app.org.scope import Viewer
 from app.pathways.events import get_pathway, responsible_team
 from app.pathways.models import Pathway, Patient
-from app.pathways.service import PatientNotFound, get_patient, list_patients, patient_pathways
+from app.pathways.service import PatientNotFound, get_patient, patient_pathways
 
 Resource = dict[str, Any]
 
@@ -71,12 +71,6 @@ def read_patient(session: Session, *, viewer: Viewer, patient_id: str) -> Resour
     except PatientNotFound:
         raise not_found() from None
     return clinical.patient_resource(patient)
-
-
-def search_patients(session: Session, *, viewer: Viewer, name: str = "") -> list[Resource]:
-    """The patients of the viewer's teams, optionally found by label or local reference."""
-    rows, _total = list_patients(session, viewer=viewer, query=name, limit=500)
-    return [clinical.patient_resource(patient) for patient, _open in rows]
 
 
 def _episode(session: Session, pathway: Pathway, patient: Patient) -> Resource:

@@ -1,31 +1,67 @@
-"""The `_lastUpdated` search parameter: a prefix (eq, ge, gt, le, lt) and a date or instant."""
+"""Date search values (`_lastUpdated`, `period`): a prefix (eq, ge, gt, le, lt) and a date or
+an instant, tested against a range (an instant is a range of one moment).
+
+A date stands for the local day (Europe/Oslo). ``ge``/``gt`` look at where the range starts,
+``le``/``lt`` at where it ends, and ``eq`` asks that the range and the day meet.
+"""
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from app.core.config import get_settings
 from app.core.i18n import _
 from app.fhir.outcome import FhirProblem
 
-PREFIXES: dict[str, Callable[[Any, Any], bool]] = {
-    "ge": operator.ge,
-    "gt": operator.gt,
-    "le": operator.le,
-    "lt": operator.lt,
-}
+PREFIXES = ("eq", "ge", "gt", "le", "lt")
 
 
-def _bounds(text: str) -> tuple[datetime, datetime]:
-    """The first and last instant a date (a local day) or an instant stands for."""
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The first and last instant of a local day."""
+    start = datetime.combine(day, time(0), get_settings().zone)
+    return start, start + timedelta(days=1) - timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class DateCondition:
+    """One prefixed date search value."""
+
+    prefix: str
+    first: datetime
+    last: datetime
+
+    def test(self, start: datetime, end: datetime) -> bool:
+        """Whether a range from start to end meets this condition."""
+        if self.prefix == "ge":
+            return start >= self.first
+        if self.prefix == "gt":
+            return start > self.last
+        if self.prefix == "le":
+            return end <= self.last
+        if self.prefix == "lt":
+            return end < self.first
+        return start <= self.last and end >= self.first
+
+    @property
+    def local_first(self) -> date:
+        """The local day the value starts on."""
+        return self.first.astimezone(get_settings().zone).date()
+
+    @property
+    def local_last(self) -> date:
+        """The local day the value ends on."""
+        return self.last.astimezone(get_settings().zone).date()
+
+
+def date_condition(name: str, value: str) -> DateCondition:
+    """Parse one value of a date parameter (400 naming the parameter when it is not one)."""
+    prefix, text = (value[:2], value[2:]) if value[:2] in PREFIXES else ("eq", value)
+    moment: datetime | None = None
     try:
         if len(text) == 10:
-            day = date.fromisoformat(text)
-            start = datetime.combine(day, time(0), get_settings().zone)
-            return start, start + timedelta(days=1) - timedelta(microseconds=1)
+            first, last = day_bounds(date.fromisoformat(text))
+            return DateCondition(prefix, first, last)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         moment = None
@@ -33,30 +69,9 @@ def _bounds(text: str) -> tuple[datetime, datetime]:
         raise FhirProblem(
             400,
             _(
-                "'_lastUpdated' needs a date (2026-03-01) or a time with its zone, after ge, gt, "
+                "'{name}' needs a date (2026-03-01) or a time with its zone, after ge, gt, "
                 "le, lt or eq."
-            ),
+            ).format(name=name),
+            location=f"http.{name}",
         )
-    return moment, moment
-
-
-def _condition(value: str) -> Callable[[datetime], bool]:
-    """One `_lastUpdated` value as a test on a resource's last update."""
-    prefix, text = (value[:2], value[2:]) if value[:2] in (*PREFIXES, "eq") else ("eq", value)
-    first, last = _bounds(text)
-    if prefix == "eq":
-        return lambda moment: first <= moment <= last
-    bound = first if prefix in ("ge", "lt") else last
-    compare = PREFIXES[prefix]
-    return lambda moment: compare(moment, bound)
-
-
-def last_updated_filter(values: list[str]) -> Callable[[dict[str, Any]], bool]:
-    """Whether a resource's `meta.lastUpdated` meets every `_lastUpdated` value given."""
-    conditions = [_condition(value) for value in values]
-
-    def keep(resource: dict[str, Any]) -> bool:
-        moment = datetime.fromisoformat(resource["meta"]["lastUpdated"])
-        return all(condition(moment) for condition in conditions)
-
-    return keep
+    return DateCondition(prefix, moment, moment)
