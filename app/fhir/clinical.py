@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.checklists.catalogue import ChecklistDefinition
-from app.checklists.models import ChecklistAnswer, ChecklistInstance
+from app.checklists.models import ChecklistAnswer, ChecklistInstance, InstanceStatus
 from app.checklists.service import effective_status
 from app.fhir.definitions import team_reference
 from app.fhir.outcome import BASE
@@ -146,6 +146,12 @@ def task_resource(
     return resource
 
 
+def has_response(instance: ChecklistInstance, answers: Sequence[ChecklistAnswer]) -> bool:
+    """Whether a checklist has been started: something answered, or in progress or done."""
+    started = (InstanceStatus.in_progress.value, InstanceStatus.completed.value)
+    return instance.status in started or any(a.value not in (None, "", []) for a in answers)
+
+
 def response_status(instance: ChecklistInstance, answers: Sequence[ChecklistAnswer]) -> str:
     """in-progress while filled, completed when done, amended when changed after completion."""
     status = effective_status(instance)
@@ -204,8 +210,9 @@ def response_resource(
         "basedOn": [{"reference": f"Task/{instance.id}"}],
         "status": response_status(instance, answers),
         "subject": patient_reference(patient),
-        "item": items,
     }
+    if items:
+        resource["item"] = items
     if entry is not None:
         resource["questionnaire"] = entry.canonical
     if authored is not None:

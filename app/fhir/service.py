@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.audit.models import AuditAction
 from app.audit.service import record
 from app.checklists.in_use import catalogue_in_use
-from app.checklists.models import ChecklistAnswer, ChecklistInstance, InstanceStatus
+from app.checklists.models import ChecklistAnswer, ChecklistInstance
 from app.checklists.service import get_checklist
 from app.core.db import utcnow
 from app.core.i18n import _
@@ -106,12 +106,6 @@ def search_episodes(session: Session, *, viewer: Viewer, patient: str) -> list[R
     ]
 
 
-def _has_response(instance: ChecklistInstance, answers: Sequence[ChecklistAnswer]) -> bool:
-    """Whether a checklist has been started: something answered, or in progress or done."""
-    started = (InstanceStatus.in_progress.value, InstanceStatus.completed.value)
-    return instance.status in started or any(a.value not in (None, "", []) for a in answers)
-
-
 def _instance_resources(
     instance: ChecklistInstance, patient: Patient, answers: Sequence[ChecklistAnswer]
 ) -> tuple[Resource, Resource | None]:
@@ -119,7 +113,7 @@ def _instance_resources(
     entry = entry_for_instance(
         instance.definition_id, instance.definition_version, instance.variant
     )
-    started = _has_response(instance, answers)
+    started = clinical.has_response(instance, answers)
     task = clinical.task_resource(instance, patient, entry, started)
     if not started:
         return task, None
