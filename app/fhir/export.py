@@ -17,7 +17,7 @@ from app.admin.changes import COMMAND_LINE
 from app.audit.models import AuditAction, AuditEntry
 from app.audit.service import record
 from app.core.db import utcnow
-from app.fhir.bulk import STREAMS
+from app.fhir.bulk import STREAMS, prepare
 from app.fhir.outcome import BASE
 from app.org.models import Team
 
@@ -77,6 +77,7 @@ def export_fhir(
     by one team's patient ids, never by the export.
     """
     directory.mkdir(parents=True, exist_ok=True)
+    prepare(session)
     started = utcnow()
     result = ExportResult(counts=dict.fromkeys(types, 0))
     files: dict[str, IO[str]] = {
