@@ -39,12 +39,12 @@ class Stratum:
 
 
 def _population(code: str, count: float | None, masked: bool) -> dict[str, Any]:
-    """One population: its count, or a masked absence when suppressed."""
+    """One population: its count (none counted when nothing fell due), or masked."""
     population: dict[str, Any] = {"code": {"coding": [{"system": POPULATION_SYSTEM, "code": code}]}}
-    if masked or count is None:
+    if masked:
         population["_count"] = MASKED
     else:
-        population["count"] = round(count)
+        population["count"] = round(count or 0)
     return population
 
 
@@ -57,8 +57,9 @@ def _populations(kind: str, point: MeasurePoint) -> dict[str, Any]:
             _population("denominator", point.denominator, masked),
             _population("numerator", point.numerator, masked),
         ]
-    else:
-        shown["population"] = [_population("initial-population", point.denominator, masked)]
+    else:  # a count counts its numerator; a mean, the items it is the mean of
+        counted = point.numerator if kind == "count" else point.denominator
+        shown["population"] = [_population("initial-population", counted, masked)]
     if masked or point.value is None:
         shown["measureScore"] = MASKED
     else:
