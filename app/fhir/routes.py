@@ -7,11 +7,13 @@ OperationOutcomes (``outcome``), a bad search parameter a 400 naming it.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
 from app.core.db import utcnow
-from app.core.deps import PUBLIC, CurrentViewer, SessionDep
+from app.core.deps import PUBLIC, CurrentViewer, SessionDep, require_roles
 from app.fhir import service
 from app.fhir.capability import capability_statement
 from app.fhir.clinical import patient_resource
@@ -21,10 +23,14 @@ from app.fhir.outcome import FhirResponse
 from app.fhir.questionnaires import questionnaire, questionnaire_entries
 from app.fhir.report_search import measure_reports
 from app.fhir.search import SearchRequest, bundle, named, searching, searchset
+from app.gp.fhir import gp_summary_bundle
 from app.measures.catalogue import measures_in_use
+from app.org.models import Role
+from app.org.scope import Viewer
 from app.pathways.service import list_patients
 
 router = APIRouter(prefix="/fhir/R4", tags=["fhir"], include_in_schema=False)
+PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
 PUBLISHED = "2026-11-30"
 # Declared so that the route's signature shows it; ``search`` checks its value.
 PatientParam = Query(default=None, description="Patient/<id> or <id>")
@@ -157,6 +163,17 @@ def search_episodes(
 def read_episode(pathway_id: str, session: SessionDep, viewer: CurrentViewer) -> FhirResponse:
     """One pathway of your teams."""
     return FhirResponse(service.read_episode(session, viewer=viewer, pathway_id=pathway_id))
+
+
+@router.get("/EpisodeOfCare/{pathway_id}/$gp-summary", dependencies=[PATIENT_DATA])
+def read_gp_summary(
+    pathway_id: str, request: Request, session: SessionDep, viewer: PatientWorker
+) -> FhirResponse:
+    """The GP review summary (HPH 3) of a pathway as a collection Bundle (nurses and team)."""
+    base = str(request.base_url).rstrip("/") + "/fhir/R4"
+    return FhirResponse(
+        gp_summary_bundle(session, viewer=viewer, pathway_id=service.row_id(pathway_id), base=base)
+    )
 
 
 @router.get("/Task", dependencies=[PATIENT_DATA])

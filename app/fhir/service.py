@@ -25,7 +25,7 @@ from app.fhir.outcome import FhirProblem
 from app.fhir.questionnaires import entry_for_instance
 from app.goals.access import audit_access, visible_goal
 from app.goals.errors import NotVisible
-from app.goals.models import Goal, GoalRating
+from app.goals.models import Goal, GoalRating, GoalStatus
 from app.org.scope import Viewer
 from app.pathways.events import get_pathway, responsible_team
 from app.pathways.models import Pathway, Patient
@@ -195,6 +195,17 @@ def _patient_goals(session: Session, patient: Patient) -> list[Goal]:
             .order_by(col(Goal.pathway_id), col(Goal.position), col(Goal.id))
         ).all()
     )
+
+
+def pathway_goals(session: Session, *, pathway_id: int, patient: Patient) -> list[Resource]:
+    """The active PSFS goals of one pathway (access checked by the caller)."""
+    goals = [
+        goal
+        for goal in _patient_goals(session, patient)
+        if goal.pathway_id == pathway_id and goal.status == GoalStatus.active.value
+    ]
+    ratings = _ratings(session, [int(g.id or 0) for g in goals])
+    return [clinical.goal_resource(g, patient, ratings[int(g.id or 0)]) for g in goals]
 
 
 def search_goals(session: Session, *, viewer: Viewer, patient: str) -> list[Resource]:
