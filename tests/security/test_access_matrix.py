@@ -121,6 +121,7 @@ RESOLVERS: dict[str, Resolver] = {
 QUERY_RESOLVERS: dict[str, Resolver] = {
     "unit_id": lambda o, _p: str(o.team_id),
     "patient": lambda o, _p: str(o.patient_id),  # FHIR searches name their patient
+    "measure": lambda _o, _p: CORE_MEASURE,  # FHIR MeasureReport: every unit of a measure
 }
 
 
@@ -207,6 +208,8 @@ def small_counts(body: object) -> list[str]:
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict):
+            if node.get("resourceType") == "MeasureReport" or "stratum" in node:
+                found += _report_small_counts(node)
             if node.get("suppressed") is False:
                 n, d = node.get("numerator"), node.get("denominator")
                 values = [v for v in (n, d) if isinstance(v, int | float)]
@@ -215,6 +218,24 @@ def small_counts(body: object) -> list[str]:
                 if any(0 < v < 5 for v in values):
                     found.append(f"{node.get('period')}: {n}/{d}")
             stack.extend(node.values())
+    return found
+
+
+def _report_small_counts(node: dict[str, object]) -> list[str]:
+    """FHIR MeasureReport groups and strata whose counts are shown from 1 to 4."""
+    found = []
+    parts = node.get("group") if node.get("resourceType") == "MeasureReport" else node["stratum"]
+    for part in parts if isinstance(parts, list) else []:
+        counts = {
+            p["code"]["coding"][0]["code"]: p["count"]
+            for p in part.get("population", [])
+            if "count" in p
+        }
+        values = list(counts.values())
+        if {"numerator", "denominator"} <= set(counts):
+            values.append(counts["denominator"] - counts["numerator"])
+        if any(0 < v < 5 for v in values):
+            found.append(f"{node.get('id', 'stratum')}: {counts}")
     return found
 
 
