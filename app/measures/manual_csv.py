@@ -2,7 +2,8 @@
 
 The file (``period,numerator,denominator``, or in bokmål ``periode;teller;nevner``; comma,
 semicolon or tab separated, a decimal comma unless comma separated, UTF-8 or Windows-1252,
-with or without a byte order mark) reports every problem at once; saving a period already entered updates it.
+with or without a byte order mark) reports every problem at once; saving a period already
+entered updates it.
 """
 
 from __future__ import annotations
