@@ -54,8 +54,10 @@ def month_name(first: date) -> str:
 def chart_kind(item: DashboardChart) -> str:
     """What one chart shows in its latest phase: one of ``KINDS``.
 
-    The same reading as ``service.verdict``: the first signal of the latest phase, good when
-    its side is the measure's direction.
+    From the signals of the latest phase: of those with a side, the one reaching the latest
+    point tells (a run below the median followed by a run above it is an improvement for a
+    measure that should go up); signals without a side (too few crossings) say only that
+    something changed.
     """
     chart = item.chart
     if chart is None or not any(p.value is not None for p in chart.result.points):
@@ -65,7 +67,9 @@ def chart_kind(item: DashboardChart) -> str:
     if not signals:
         return "too_few" if part.runs_signal is None else "no_signal"
     sides = {"above": "up", "below": "down", "up": "up", "down": "down"}
-    good = sides.get(signals[0].side or "")
+    sided = [f for f in signals if f.side in sides]
+    latest = max(sided, key=lambda f: max(f.points, default=0), default=None)
+    good = sides[latest.side] if latest is not None and latest.side else None
     if good is None:
         return "signal"
     return "improved" if good == item.info.direction else "concerning"

@@ -76,9 +76,9 @@ class AnnotationForm(BaseModel):
 class ExclusionIn(BaseModel):
     """A point left out of a chart as a known special cause: which measure, which period, why."""
 
-    measure_key: Annotated[OneLineText, Field(min_length=1, max_length=80)]
-    period: Annotated[OneLineText, Field(min_length=1, max_length=20, examples=["2026-03"])]
-    reason: Annotated[MultiLineText, Field(min_length=1, max_length=500)]
+    measure_key: Annotated[OneLineText, Field(max_length=80)]
+    period: Annotated[OneLineText, Field(max_length=20, examples=["2026-03"])]
+    reason: Annotated[MultiLineText, Field(max_length=500)]
 
 
 class ManualMeasureText(BaseModel):
