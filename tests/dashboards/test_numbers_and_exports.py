@@ -115,3 +115,20 @@ def test_manual_import_reads_a_norwegian_spreadsheet(db: Session) -> None:
     content = "\ufeffPeriode;Teller;Nevner\r\n2026-W05;3,5;2\r\n2026-W06;1 200,25;10\r\n"
     rows = parse_values_csv(measure, content)
     assert [(r[1], r[2]) for r in rows] == [(3.5, 2.0), (1200.25, 10.0)]
+
+
+def test_a_number_answer_is_shown_with_the_languages_decimal_sign() -> None:
+    from app.checklists.forms import display_value
+    from app.checklists.in_use import catalogue_in_use
+    from app.core.i18n import current_language, set_language
+
+    definition = catalogue_in_use().get("ernaering")
+    weight = next(item for item in definition.items if item.id == "weight_kg")
+    previous = current_language()
+    try:
+        set_language("nb")
+        assert display_value(weight, 72.5) == "72,5 kg"
+        set_language("en")
+        assert display_value(weight, 72.5) == "72.5 kg"
+    finally:
+        set_language(previous)
