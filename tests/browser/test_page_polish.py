@@ -104,3 +104,12 @@ def test_monthly_report_opens_on_the_last_complete_month_with_a_summary(  # type
     assert "uten signal" in summary or "forbedret" in summary or "uten data" in summary
     screenshot(page, "polish-report")
     assert serious_violations(page) == []
+
+
+def test_csv_for_excel_downloads_in_bokmal_form(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, live_server, "team@demo.no")
+    page.goto(f"{live_server}/dashboard")
+    with page.expect_download() as info:
+        page.locator(".dash-exports a", has_text="CSV for Excel").first.click()
+    content = Path(info.value.path()).read_bytes()
+    assert content.startswith("\ufeffEnhet;Periode;Teller;Nevner;Verdi".encode())
