@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date
 from sqlmodel import Session
 
+from app.charts.models import Finding
 from app.core.config import get_settings
-from app.core.i18n import _, babel_locale, ngettext
+from app.core.i18n import _, babel_locale, current_language, ngettext
 from app.dashboards import service
 from app.dashboards.service import DashboardChart
 from app.measures.chart_data import MeasureRequestError
@@ -52,7 +53,12 @@ def month_name(first: date) -> str:
 
 
 def chart_kind(item: DashboardChart) -> str:
-    """What one chart shows in its latest phase: one of ``KINDS``.
+    """What one chart shows in its latest phase: one of ``KINDS``."""
+    return _reading(item)[0]
+
+
+def _reading(item: DashboardChart) -> tuple[str, Finding | None]:
+    """What one chart shows in its latest phase, and the signal that tells it.
 
     From the signals of the latest phase: of those with a side, the one reaching the latest
     point tells (a run below the median followed by a run above it is an improvement for a
@@ -61,18 +67,18 @@ def chart_kind(item: DashboardChart) -> str:
     """
     chart = item.chart
     if chart is None or not any(p.value is not None for p in chart.result.points):
-        return "no_data"
+        return "no_data", None
     part = chart.result.parts[-1]
     signals = [f for f in part.findings if f.is_signal]
     if not signals:
-        return "too_few" if part.runs_signal is None else "no_signal"
+        return ("too_few" if part.runs_signal is None else "no_signal"), None
     sides = {"above": "up", "below": "down", "up": "up", "down": "down"}
     sided = [f for f in signals if f.side in sides]
     latest = max(sided, key=lambda f: max(f.points, default=0), default=None)
-    good = sides[latest.side] if latest is not None and latest.side else None
-    if good is None:
-        return "signal"
-    return "improved" if good == item.info.direction else "concerning"
+    if latest is None or latest.side is None:
+        return "signal", signals[0]
+    good = sides[latest.side] == item.info.direction
+    return ("improved" if good else "concerning"), latest
 
 
 def _kind_count(kind: str, n: int) -> str:
@@ -123,8 +129,14 @@ def monthly_report(
     for item in items:
         if item.chart is None and item.message:  # counted by week only: not in a monthly report
             continue
-        kind = chart_kind(item)
+        kind, finding = _reading(item)
         if kind in ("no_signal", "too_few"):  # said once in the group's heading, not per chart
             item.verdict = ""
+        elif kind in ("improved", "concerning") and finding is not None:  # the signal that tells
+            item.verdict = _("{kind}: {finding}{since}").format(
+                kind=_("Improvement") if kind == "improved" else _("Deterioration"),
+                finding=finding.text_in(current_language()).rstrip("."),
+                since="",
+            )
         report.groups[kind].append(item)
     return report

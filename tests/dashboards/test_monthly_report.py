@@ -68,6 +68,25 @@ def test_a_shift_reads_as_improved_or_concerning_by_the_measures_direction() -> 
     assert report.summary == "3 measures improved, 1 concerning, 6 without signal."
 
 
+def test_an_improved_chart_in_the_report_says_so_on_its_card(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.dashboards import report as module
+
+    shifted = [50, 52, 49, 51, 50, 48, 53, 47, 50, 52, 49, 51]
+    shifted += [80, 82, 79, 81, 83, 80, 78, 84, 81, 79, 82, 80]
+    steady = [50, 60] * 12
+    items = [_item(shifted, "up"), _item(steady, "up")]
+    monkeypatch.setattr(module.service, "team_dashboard", lambda *_a, **_k: items)
+    found = module.monthly_report(
+        None,  # type: ignore[arg-type]
+        viewer=None,  # type: ignore[arg-type]
+        team_id=1,
+        month=date(2025, 12, 1),
+        now=NOW,
+    )
+    assert found.groups["improved"] == [items[0]] and found.groups["no_signal"] == [items[1]]
+    assert items[0].verdict.startswith("Improvement: ") and items[1].verdict == ""
+
+
 def test_report_opens_on_the_last_complete_month_with_a_summary_and_a_picker(
     client: TestClient,
     db: Session,
