@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -106,3 +108,15 @@ def format_share(
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
     share = value if fraction else value / 100
     return format_percent(share, format=pattern, locale=locale).replace("-", "\u2212")
+
+
+def format_day(value: date, language: str | None = None) -> str:
+    """A day for people in their language ("17. des. 2025", "17 Dec 2025")."""
+    return format_date(value, format="medium", locale=babel_locale(language))
+
+
+def format_moment(value: datetime, language: str | None = None) -> str:
+    """A moment, already in local time, for people in their language ("17. des. 2025 14:30")."""
+    locale = babel_locale(language)
+    day = format_date(value, format="medium", locale=locale)
+    return f"{day} {format_time(value, format='short', locale=locale)}"

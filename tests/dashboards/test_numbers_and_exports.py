@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.core.i18n import format_number, format_share
+from app.core.i18n import format_day, format_moment, format_number, format_share
 from app.measures.manual_csv import parse_values_csv
 from app.measures.models import ManualMeasure
 from tests.dashboards.polish_data import MEASURE, frozen, network  # noqa: F401 (fixtures)
@@ -27,6 +28,9 @@ def test_numbers_and_shares_take_the_form_of_the_language() -> None:
     assert format_share(66.6667, 1, "en") == "66.7%"
     assert format_share(0.5, 0, "nb", fraction=True) == "50\xa0%"
     assert format_number(None) == "" and format_share(None) == ""
+    assert format_day(date(2025, 12, 17), "nb") == "17. des. 2025"
+    assert format_day(date(2025, 12, 17), "en") == "17 Dec 2025"
+    assert format_moment(datetime(2025, 12, 17, 14, 30), "nb") == "17. des. 2025 14:30"
 
 
 @pytest.mark.parametrize(
