@@ -23,7 +23,7 @@ from app.measures.following import followed_measures
 from app.measures.manual import list_manual_measures, manual_id, team_role_ids
 from app.measures.models import PointExclusion
 from app.measures.periods import parse_period, period_label
-from app.measures.service import MeasureNotFound
+from app.measures.service import MeasureNotFound, measure_info
 from app.org.scope import Viewer
 
 
@@ -45,11 +45,11 @@ class ExclusionFields:
     reason: str
 
 
-def team_measure_periods(session: Session, *, viewer: Viewer, team_id: int) -> dict[str, tuple]:
+def team_measure_periods(
+    session: Session, *, viewer: Viewer, team_id: int
+) -> dict[str, tuple[str, tuple[str, ...]]]:
     """The measures of a team (catalogue ones it follows, then its own): id → (title, periods)."""
-    from app.measures.service import measure_info
-
-    found: dict[str, tuple] = {}
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
     for measure in followed_measures(session, team_id=team_id):
         found[measure.id] = (measure_info(measure).title, tuple(measure.periods))
     for manual in list_manual_measures(session, viewer=viewer, team_id=team_id):
