@@ -252,6 +252,7 @@ def create_app() -> FastAPI:
     from app.core.health import router as health_router
     from app.core.openapi import router as api_docs_router
     from app.dashboards.api import router as dashboards_api
+    from app.dashboards.changes_routes import router as dashboard_changes_routes
     from app.dashboards.routes import router as dashboards_routes
     from app.fhir.routes import router as fhir_routes
     from app.goals.api import router as goals_api
@@ -261,6 +262,7 @@ def create_app() -> FastAPI:
     from app.gp.routes import router as gp_routes
     from app.measures.annotations_api import router as annotations_api
     from app.measures.api import router as measures_api
+    from app.measures.exclusions_api import router as exclusions_api
     from app.measures.following_api import router as measure_settings_api
     from app.measures.following_routes import router as measure_settings_routes
     from app.measures.manual_api import router as manual_measures_api
@@ -331,9 +333,11 @@ def create_app() -> FastAPI:
         measures_api,
         manual_measures_api,
         annotations_api,
+        exclusions_api,
         audit_routes,
         dashboards_routes,
         dashboards_api,
+        dashboard_changes_routes,
         measure_settings_routes,
         measure_settings_api,
         adoption_routes,

@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 
 from app.checklists.answer_rules import NOT_RELEVANT
 from app.checklists.catalogue import ChecklistItem
-from app.core.i18n import _, current_language
+from app.core.i18n import _, current_language, format_number
 from app.core.text import MultiLineText, OneLineText
 
 IdempotencyKey = Annotated[OneLineText | None, Field(max_length=80)]
@@ -72,6 +72,9 @@ def display_value(item: ChecklistItem, value: Any) -> str:
         return ", ".join(labels.get(v, str(v)) for v in value)
     if item.type == "single_choice":
         return labels.get(str(value), str(value))
+    if item.type == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+        shown = format_number(value)  # "1,5" in bokmål
+        return f"{shown} {item.unit}" if item.unit else shown
     if item.type == "number" and item.unit:
         return f"{value} {item.unit}"
     return str(value)

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import io
 from contextvars import ContextVar
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
+from babel import Locale
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -72,3 +76,47 @@ def gettext_in(language: str, message: str) -> str:
 
 
 _ = gettext
+
+
+def babel_locale(language: str | None = None) -> str:
+    """The Babel locale of a language (the current one when none is given)."""
+    return "nb_NO" if (language or current_language()) == "nb" else "en_GB"
+
+
+def format_number(
+    value: float | None, digits: int | None = None, language: str | None = None
+) -> str:
+    """A number for people in their language ("73,1" in bokmål, "73.1" in English); with
+    ``digits`` exactly that many decimals, else as many as it has (at most three)."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "") if digits is not None else None
+    text = format_decimal(value, format=pattern, locale=babel_locale(language))
+    return text.replace("-", "\u2212")
+
+
+def format_share(
+    value: float | None, digits: int = 1, language: str | None = None, *, fraction: bool = False
+) -> str:
+    """A percentage in the language's form ("73,1 %" in bokmål, "73.1%" in English): ``value``
+    is in percent (73.1), or a fraction (0.731) with ``fraction``."""
+    if value is None:
+        return ""
+    locale = Locale.parse(babel_locale(language))
+    pattern = locale.percent_formats[None].pattern
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    share = value if fraction else value / 100
+    return format_percent(share, format=pattern, locale=locale).replace("-", "\u2212")
+
+
+def format_day(value: date, language: str | None = None) -> str:
+    """A day for people in their language ("17. des. 2025", "17 Dec 2025")."""
+    return format_date(value, format="medium", locale=babel_locale(language))
+
+
+def format_moment(value: datetime, language: str | None = None) -> str:
+    """A moment, already in local time, for people in their language ("17. des. 2025 14:30")."""
+    locale = babel_locale(language)
+    day = format_date(value, format="medium", locale=locale)
+    return f"{day} {format_time(value, format='short', locale=locale)}"

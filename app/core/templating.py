@@ -34,7 +34,7 @@ templates = Jinja2Blocks(env=_environment)
 
 
 def _babel_locale() -> str:
-    return "nb_NO" if i18n.current_language() == "nb" else "en_GB"
+    return i18n.babel_locale()
 
 
 def local_date(value: date | datetime | None, style: str = "medium") -> str:
@@ -68,6 +68,8 @@ def local_number(value: float | int | None) -> str:
 
 templates.env.filters["local_date"] = local_date
 templates.env.filters["local_number"] = local_number
+templates.env.filters["decimal"] = i18n.format_number
+templates.env.filters["percent"] = i18n.format_share
 templates.env.filters["local_datetime"] = local_datetime
 templates.env.filters["local_duration"] = local_duration
 templates.env.globals["current_language"] = i18n.current_language

@@ -3,8 +3,6 @@ comparison as JSON or CSV (small counts suppressed for those who may not see the
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any, Literal
 
@@ -13,21 +11,22 @@ from fastapi.responses import JSONResponse, Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.charts import render_png, render_svg
-from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
 from app.dashboards import service
-from app.dashboards.comparison import comparison, funnel_curve
+from app.dashboards.comparison import TableRow, comparison, funnel_curve
 from app.dashboards.specs import funnel_spec, small_multiples_spec
+from app.dashboards.spreadsheet import chart_csv, comparison_csv
 from app.measures.aggregate import Level
-from app.measures.chart_data import MeasureChart
 from app.measures.service import measure_series
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], dependencies=[NO_PATIENT_DATA])
-Format = Literal["csv", "json", "svg", "png"]
+# "excel": the CSV a spreadsheet in the user's language opens as it is (app.dashboards.spreadsheet)
+Format = Literal["csv", "excel", "json", "svg", "png"]
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
+    "excel": "text/csv; charset=utf-8",
     "json": "application/json",
     "svg": "image/svg+xml",
     "png": "image/png",
@@ -50,7 +49,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _download(body: bytes | str, fmt: str, name: str) -> Response:
     """A response that downloads as a file named after the chart."""
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    suffix = "csv" if fmt == "excel" else fmt
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{suffix}"'}
     return Response(content=body, media_type=MEDIA[fmt], headers=headers)
 
 
@@ -61,45 +61,16 @@ def _picture(spec: dict[str, Any], fmt: str, name: str) -> Response:
     return _download(render_png(spec, scale=2), fmt, name)
 
 
-def chart_csv(chart: MeasureChart) -> str:
-    """The data behind one chart, one row per period; suppressed counts written as "<5"."""
-    hidden = f"<{get_settings().suppression_threshold}"
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "unit",
-            "period",
-            "numerator",
-            "denominator",
-            "value",
-            "centre",
-            "lower",
-            "upper",
-            "signal",
-            "incomplete",
-            "suppressed",
-        ]
-    )
-    for p in chart.points:
-        writer.writerow(
-            [
-                chart.unit_name,
-                p.period,
-                hidden if p.suppressed else ("" if p.numerator is None else f"{p.numerator:g}"),
-                hidden
-                if p.suppressed and chart.measure.type != "count"
-                else ("" if p.denominator is None else f"{p.denominator:g}"),
-                "" if p.value is None else round(p.value, 3),
-                "" if p.centre is None else round(p.centre, 3),
-                "" if p.lower is None else round(p.lower, 3),
-                "" if p.upper is None else round(p.upper, 3),
-                "yes" if p.signals or p.sigma_signal else "",
-                "yes" if p.incomplete else "",
-                "yes" if p.suppressed else "",
-            ]
-        )
-    return out.getvalue()
+def _row_json(row: TableRow) -> dict[str, Any]:
+    """A comparison row as the JSON export has always written it (texts, as shown)."""
+    return {
+        "unit_id": row.unit_id,
+        "unit_name": row.unit_name,
+        "numerator": row.numerator,
+        "denominator": row.denominator,
+        "rate": row.rate,
+        "suppressed": row.suppressed,
+    }
 
 
 @router.get("/charts/{measure_id}", responses=RESPONSES)
@@ -114,7 +85,8 @@ def export_chart(
     end: date | None = None,
     format: Format = "csv",
 ) -> Response:
-    """Download one chart: its data as CSV, its Vega-Lite spec as JSON, or a picture (SVG, PNG)."""
+    """Download one chart: its data as CSV (``excel``: for a spreadsheet in your language),
+    its Vega-Lite spec as JSON, or a picture (SVG, PNG)."""
     chart = measure_series(
         session,
         viewer=viewer,
@@ -127,8 +99,8 @@ def export_chart(
         now=utcnow(),
     )
     name = f"{measure_id}-{level.value}-{chart.unit_id}-{chart.period}"
-    if format == "csv":
-        return _download(chart_csv(chart), "csv", name)
+    if format in ("csv", "excel"):
+        return _download(chart_csv(chart, excel=format == "excel"), format, name)
     spec = service.spec_for(chart, width=640, height=320)
     if format == "json":
         return JSONResponse(spec)
@@ -147,7 +119,8 @@ def export_comparison(
     format: Format = "json",
     view: Literal["multiples", "funnel"] = "multiples",
 ) -> Response:
-    """Download a comparison: its table as JSON or CSV, or its charts as a picture."""
+    """Download a comparison: its table as JSON or CSV (``excel``: for a spreadsheet), or its
+    charts as a picture."""
     found = comparison(
         session,
         viewer=viewer,
@@ -166,26 +139,13 @@ def export_comparison(
                 "level": found.level.value,
                 "period": found.period,
                 "quarter": found.quarter,
-                "rows": [row.__dict__ for row in found.rows],
+                "rows": [_row_json(row) for row in found.rows],
                 "funnel": found.funnel,
                 "funnel_hidden": found.funnel_hidden,
             }
         )
-    if format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["unit", "numerator", "denominator", "rate", "suppressed"])
-        for row in found.rows:
-            writer.writerow(
-                [
-                    row.unit_name,
-                    row.numerator,
-                    row.denominator,
-                    row.rate,
-                    "yes" if row.suppressed else "",
-                ]
-            )
-        return _download(out.getvalue(), "csv", name)
+    if format in ("csv", "excel"):
+        return _download(comparison_csv(found.rows, excel=format == "excel"), format, name)
     language = current_language()
     if view == "funnel":
         if not found.funnel or found.pooled is None:

@@ -49,6 +49,10 @@ class TableRow:
     denominator: str
     rate: str
     suppressed: bool
+    # the same figures as numbers (None when hidden), for pages to format in the user's language
+    numerator_value: float | None = None
+    denominator_value: float | None = None
+    rate_value: float | None = None
 
 
 @dataclass
@@ -155,11 +159,13 @@ def _table_row(
     numerator = sum(r.numerator for r in rows)
     denominator = sum(r.denominator for r in rows)
     threshold = get_settings().suppression_threshold
-    rate = ""
+    rate, rate_value = "", None
     if measure.type == "proportion" and denominator and not hidden:
-        rate = f"{100 * numerator / denominator:.1f} %"
+        rate_value = 100 * numerator / denominator
+        rate = f"{rate_value:.1f} %"
     elif measure.type == "mean" and denominator and not hidden:
-        rate = f"{numerator / denominator:.2f}"
+        rate_value = numerator / denominator
+        rate = f"{rate_value:.2f}"
     return TableRow(
         unit_id=chart.unit_id,
         unit_name=chart.unit_name,
@@ -169,6 +175,9 @@ def _table_row(
         else (_hidden_count(denominator, threshold) if hidden else f"{denominator:g}"),
         rate=rate,
         suppressed=hidden,
+        numerator_value=None if hidden else numerator,
+        denominator_value=None if hidden or measure.type == "count" else denominator,
+        rate_value=rate_value,
     )
 
 

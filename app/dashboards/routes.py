@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
@@ -18,22 +18,16 @@ from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
 from app.core.templating import render
-from app.core.text import named_problems, text_problems
 from app.dashboards import service
 from app.dashboards.comparison import comparison, funnel_curve, units_in_range
+from app.dashboards.report import month_name, monthly_report, read_month
 from app.dashboards.specs import funnel_spec, small_multiples_spec
-from app.measures.annotations import (
-    AnnotationFields,
-    AnnotationInvalid,
-    create_annotation,
-    delete_annotation,
-    list_annotations,
-)
+from app.measures.annotations import list_annotations
 from app.measures.chart_data import MeasureRequestError
+from app.measures.exclusions import list_exclusions
 from app.measures.following import followed_measures, may_change_settings
-from app.measures.forms import AnnotationText
 from app.measures.manual import team_role_ids
-from app.measures.periods import parse_period, period_end
+from app.measures.periods import parse_period, period_label
 from app.measures.service import MeasureNotFound, points_behind
 from app.org.models import Team
 from app.org.scope import Viewer
@@ -107,8 +101,14 @@ def _dashboard_context(
         "print": request.query_params.get("print") == "1",
         "may_write": team_id in team_role_ids(viewer),
         "annotations": list_annotations(session, viewer=viewer, team_id=team_id),
+        "exclusions": [
+            (x, period_label(x.period_start, x.period_type))
+            for x in list_exclusions(session, viewer=viewer, team_id=team_id)
+        ],
         "errors": errors or {},
         "measures": [(item.info.id, item.info.title) for item in items],
+        "measure_titles": {item.info.id: item.info.title for item in items},
+        "today": utcnow().astimezone(get_settings().zone).date(),
     }
 
 
@@ -191,74 +191,6 @@ def read_points_behind(
     return render(request, "dashboards/points_behind.html", context)
 
 
-@router.post("/teams/{team_id}/dashboard/annotations")
-def create_dashboard_annotation(
-    request: Request,
-    team_id: int,
-    session: SessionDep,
-    viewer: CurrentViewer,
-    happened_on: Annotated[str, Form()] = "",
-    title: Annotated[str, Form()] = "",
-    description: Annotated[str, Form()] = "",
-    measure_key: Annotated[str, Form()] = "",
-    starts_phase: Annotated[str, Form()] = "",
-    period: Annotated[str, Form()] = "week",
-) -> Response:
-    """Mark a tested change from the dashboard, or show the page again with what to fix."""
-    team = _team(session, viewer, team_id)
-    period = period if period in ("week", "month") else "week"
-    typed = {
-        "title": title,
-        "description": description or None,
-        "measure_key": measure_key or None,
-    }
-    labels = {"title": _("Title"), "description": _("Description"), "measure_key": _("Measure")}
-    errors = named_problems(text_problems(AnnotationText, typed), labels)
-    try:
-        day = date.fromisoformat(happened_on)
-    except ValueError:
-        errors["happened_on"] = _("Give the date of the change.")
-    if not errors:
-        fields = AnnotationFields(
-            happened_on=day,
-            title=title,
-            description=description or None,
-            measure_key=measure_key or None,
-            starts_phase=bool(starts_phase),
-        )
-        try:
-            create_annotation(session, viewer=viewer, team_id=team_id, fields=fields)
-        except AnnotationInvalid as exc:
-            errors = exc.problems
-        else:
-            return RedirectResponse(
-                f"/teams/{team_id}/dashboard?period={period}#changes", status_code=303
-            )
-    context = _dashboard_context(
-        request, session, viewer, team, period=period, start=None, end=None, errors=errors
-    )
-    context["form"] = {
-        "happened_on": happened_on,
-        "title": title,
-        "description": description,
-        "measure_key": measure_key,
-        "starts_phase": bool(starts_phase),
-    }
-    return render(request, "dashboards/team.html", context, status_code=422)
-
-
-@router.post("/teams/{team_id}/dashboard/annotations/{annotation_id}/delete")
-def delete_dashboard_annotation(
-    team_id: int, annotation_id: int, session: SessionDep, viewer: CurrentViewer
-) -> Response:
-    """Remove a tested change (the service checks the team's improvement role) and go back."""
-    try:
-        delete_annotation(session, viewer=viewer, annotation_id=annotation_id)
-    except MeasureNotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
-    return RedirectResponse(f"/teams/{team_id}/dashboard#changes", status_code=303)
-
-
 @router.get("/teams/{team_id}/report")
 def read_monthly_report(
     request: Request,
@@ -267,22 +199,31 @@ def read_monthly_report(
     viewer: CurrentViewer,
     month: str | None = None,
 ) -> Response:
-    """A printable monthly report: every core measure by month up to the chosen month."""
+    """A printable monthly report: a summary, then every measure by month up to the month
+    chosen (by default the last complete one)."""
     team = _team(session, viewer, team_id)
-    today = utcnow().date()
-    text = month or f"{today.year}-{today.month:02d}"
+    now = utcnow()
+    today = now.astimezone(get_settings().zone).date()
+    context: dict[str, Any] = {
+        "team": team,
+        "month_text": month or "",
+        "latest": f"{today.year}-{today.month:02d}",
+        "spec_json": spec_json,
+        "print": True,
+        "report": None,
+        "message": None,
+    }
     try:
-        kind, first = parse_period(text)
-    except ValueError:
-        kind, first = "", today
-    if kind != "month":
-        raise HTTPException(status_code=422, detail=_("Write the month like 2026-10."))
-    last = period_end(first, "month")
-    start = date(first.year - 1, first.month, 1)
-    items = service.team_dashboard(
-        session, viewer=viewer, team_id=team_id, period="month", start=start, end=last, now=utcnow()
+        first = read_month(month, today)
+        found = monthly_report(session, viewer=viewer, team_id=team_id, month=first, now=now)
+    except MeasureRequestError as exc:
+        context["message"] = str(exc)
+        return render(request, "dashboards/report.html", context, status_code=422)
+    context.update(
+        report=found,
+        month_text=f"{first.year}-{first.month:02d}",
+        month_name=month_name(first),
     )
-    context = {"team": team, "items": items, "month": text, "spec_json": spec_json, "print": True}
     return render(request, "dashboards/report.html", context)
 
 

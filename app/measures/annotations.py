@@ -7,11 +7,16 @@ new centre line from the first period on or after its date.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
 
+from app.audit.models import AuditAction
+from app.audit.service import record
+from app.core.config import get_settings
+from app.core.db import utcnow
 from app.core.deps import Forbidden
 from app.core.i18n import _
 from app.measures.catalogue import measures_in_use
@@ -64,8 +69,13 @@ def list_annotations(
 def _problems(session: Session, fields: AnnotationFields, *, team_id: int) -> dict[str, str]:
     """Check an annotation's fields; return field → message."""
     problems: dict[str, str] = {}
+    today = utcnow().astimezone(get_settings().zone).date()
     if not EARLIEST <= fields.happened_on <= LATEST:
         problems["happened_on"] = _("Give the date of the change.")
+    elif fields.happened_on > today:
+        problems["happened_on"] = _(
+            "The date of the change cannot be in the future: mark a change once it is tested."
+        )
     if not fields.title.strip() or len(fields.title) > 200:
         problems["title"] = _("Say what was changed in a title (at most 200 characters).")
     if fields.description is not None and len(fields.description) > 2000:
@@ -81,6 +91,35 @@ def _problems(session: Session, fields: AnnotationFields, *, team_id: int) -> di
         if manual is None or manual.team_id != team_id:
             problems["measure_key"] = _("Choose one of the team's measures, or all of them.")
     return problems
+
+
+def _fields_of(annotation: Annotation) -> dict[str, object]:
+    """An annotation's recorded fields, for the audit log."""
+    return {
+        "happened_on": annotation.happened_on.isoformat(),
+        "title": annotation.title,
+        "description": annotation.description,
+        "measure_key": annotation.measure_key,
+        "starts_phase": annotation.starts_phase,
+    }
+
+
+def _audit(
+    session: Session,
+    viewer: Viewer,
+    action: AuditAction,
+    annotation: Annotation,
+    before: dict[str, object] | None,
+) -> None:
+    """Record a change to a tested change with its values before and after."""
+    after = None if action == AuditAction.delete else _fields_of(annotation)
+    record(
+        session,
+        viewer=viewer,
+        action=action,
+        what=f"tested change {annotation.id} of team {annotation.team_id}",
+        detail=json.dumps({"before": before, "after": after}, ensure_ascii=False),
+    )
 
 
 def create_annotation(
@@ -103,6 +142,7 @@ def create_annotation(
     )
     session.add(annotation)
     session.flush()
+    _audit(session, viewer, AuditAction.create, annotation, None)
     return annotation
 
 
@@ -126,6 +166,7 @@ def update_annotation(
     problems = _problems(session, fields, team_id=annotation.team_id)
     if problems:
         raise AnnotationInvalid(problems)
+    before = _fields_of(annotation)
     annotation.happened_on = fields.happened_on
     annotation.title = fields.title.strip()
     annotation.description = (fields.description or "").strip() or None
@@ -133,11 +174,13 @@ def update_annotation(
     annotation.starts_phase = fields.starts_phase
     session.add(annotation)
     session.flush()
+    _audit(session, viewer, AuditAction.update, annotation, before)
     return annotation
 
 
 def delete_annotation(session: Session, *, viewer: Viewer, annotation_id: int) -> None:
     """Remove a tested change."""
     annotation = get_annotation(session, viewer=viewer, annotation_id=annotation_id, write=True)
+    _audit(session, viewer, AuditAction.delete, annotation, _fields_of(annotation))
     session.delete(annotation)
     session.flush()

@@ -24,7 +24,7 @@ from app.core.i18n import _, current_language
 from app.measures.access import Unit
 from app.measures.aggregate import CountRow, Level
 from app.measures.catalogue import CHARTS_FOR_TYPE
-from app.measures.models import Annotation
+from app.measures.models import Annotation, PointExclusion
 from app.measures.periods import Window, period_end, period_grid, period_label, periods_between
 from app.measures.suppression import small
 
@@ -76,6 +76,7 @@ class MeasurePoint:
     runs_signal: bool | None
     incomplete: bool
     suppressed: bool
+    excluded: bool = False
 
 
 class AnnotationMark(BaseModel):
@@ -184,6 +185,22 @@ def team_annotations(
     return found
 
 
+def team_exclusions(
+    session: Session, *, team_ids: Sequence[int], measure_key: str
+) -> dict[int, dict[str, set[date]]]:
+    """Teams' excluded points of one measure: team → period type → period starts, one query."""
+    found: dict[int, dict[str, set[date]]] = {team_id: {} for team_id in team_ids}
+    if not team_ids:
+        return found
+    for point in session.exec(
+        select(PointExclusion)
+        .where(col(PointExclusion.team_id).in_(list(team_ids)))
+        .where(PointExclusion.measure_key == measure_key)
+    ).all():
+        found[point.team_id].setdefault(point.period_type, set()).add(point.period_start)
+    return found
+
+
 def build_chart(
     *,
     info: MeasureInfo,
@@ -197,8 +214,11 @@ def build_chart(
     notes: Sequence[Annotation] = (),
     chart: str | None = None,
     rules: RuleSet = "anhoej",
+    excluded: Collection[date] = (),
 ) -> MeasureChart:
     """Turn counts per period into a computed chart, suppressing and flagging as needed.
+
+    ``excluded``: the starts of the periods the team left out as known special causes.
 
     ``hidden``: the periods ``suppression.protect_periods`` hides (small cells and their
     complements); without it, ``hide_small`` hides the small cells only (a team's own manual
@@ -217,7 +237,9 @@ def build_chart(
     ):
         row = rows.get(start)
         if row is None:  # nothing due: a gap
-            series.append(SeriesPoint(name, None, None, label, last_day >= today))
+            series.append(
+                SeriesPoint(name, None, None, label, last_day >= today, start in excluded)
+            )
             hides.append(hidden is not None and start in hidden)
             pending.append(None if hide_small else 0)
             continue
@@ -235,6 +257,7 @@ def build_chart(
                 denominator=None if hide or counts_only else row.denominator,
                 part=label,
                 incomplete=last_day >= today or waiting > 0,
+                excluded=start in excluded,
             )
         )
         hides.append(hide)
@@ -259,6 +282,7 @@ def build_chart(
             runs_signal=p.runs_signal,
             incomplete=p.incomplete,
             suppressed=hide,
+            excluded=p.excluded,
         )
         for p, start, hide, waiting in zip(result.points, grid.starts, hides, pending, strict=True)
     ]

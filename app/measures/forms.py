@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, Field, ValidationError
 
 from app.core.i18n import _
-from app.core.text import MultiLineText, OneLineText, text_problems
+from app.core.text import MultiLineText, OneLineText, named_problems, text_problems
+from app.measures.annotations import AnnotationFields
 from app.measures.manual import ManualFields
+from app.measures.models import Annotation
 
 
 class AnnotationText(BaseModel):
@@ -21,6 +24,61 @@ class AnnotationText(BaseModel):
     title: Annotated[OneLineText, Field(max_length=200)]
     description: Annotated[MultiLineText | None, Field(max_length=2000)] = None
     measure_key: Annotated[OneLineText | None, Field(max_length=80)] = None
+
+
+class AnnotationForm(BaseModel):
+    """What the tested-change form posts (new or edited), read leniently, checked by
+    ``AnnotationText`` like the API's body."""
+
+    happened_on: str = Field(default="", max_length=20)
+    title: str = ""
+    description: str = ""
+    measure_key: str = ""
+    starts_phase: str = Field(default="", max_length=5)
+
+    @classmethod
+    def of(cls, annotation: Annotation) -> AnnotationForm:
+        """The form filled with a stored tested change, for editing."""
+        return cls(
+            happened_on=annotation.happened_on.isoformat(),
+            title=annotation.title,
+            description=annotation.description or "",
+            measure_key=annotation.measure_key or "",
+            starts_phase="1" if annotation.starts_phase else "",
+        )
+
+    def to_fields(self) -> tuple[AnnotationFields | None, dict[str, str]]:
+        """The tested change's fields, or the field messages (named as the page names them)."""
+        typed = {
+            "title": self.title,
+            "description": self.description or None,
+            "measure_key": self.measure_key or None,
+        }
+        labels = {"title": _("Title"), "description": _("Description"), "measure_key": _("Measure")}
+        problems = named_problems(text_problems(AnnotationText, typed), labels)
+        day = None
+        try:
+            day = date.fromisoformat(self.happened_on.strip())
+        except ValueError:
+            problems["happened_on"] = _("Give the date of the change.")
+        if problems or day is None:
+            return None, problems
+        fields = AnnotationFields(
+            happened_on=day,
+            title=self.title,
+            description=self.description or None,
+            measure_key=self.measure_key or None,
+            starts_phase=bool(self.starts_phase),
+        )
+        return fields, {}
+
+
+class ExclusionIn(BaseModel):
+    """A point left out of a chart as a known special cause: which measure, which period, why."""
+
+    measure_key: Annotated[OneLineText, Field(max_length=80)]
+    period: Annotated[OneLineText, Field(max_length=20, examples=["2026-03"])]
+    reason: Annotated[MultiLineText, Field(max_length=500)]
 
 
 class ManualMeasureText(BaseModel):

@@ -34,6 +34,7 @@ from app.measures.chart_data import (
     check_chart_type,
     resolve_range,
     team_annotations,
+    team_exclusions,
 )
 from app.measures.models import MEASURE_KINDS, ManualMeasure, ManualMeasureValue, PeriodType
 from app.measures.periods import parse_period, period_label
@@ -409,6 +410,9 @@ def manual_series(
         notes=notes,
         chart=chart,
         rules=rules,
+        excluded=team_exclusions(session, team_ids=[measure.team_id], measure_key=measure_id)[
+            measure.team_id
+        ].get(period, ()),
     )
 
 

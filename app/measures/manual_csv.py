@@ -1,7 +1,9 @@
 """CSV upload of a manual measure's values: checked row by row, saved only once all is clean.
 
-The file (``period,numerator,denominator``; comma, semicolon or tab separated, UTF-8 or
-Windows-1252) reports every problem at once; saving a period already entered updates it.
+The file (``period,numerator,denominator``, or in bokmål ``periode;teller;nevner``; comma,
+semicolon or tab separated, a decimal comma unless comma separated, UTF-8 or Windows-1252,
+with or without a byte order mark) reports every problem at once; saving a period already
+entered updates it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from app.measures.models import ManualMeasure
 from app.org.scope import Viewer
 
 CSV_COLUMNS = ("period", "numerator", "denominator")
+# the headings a spreadsheet in bokmål is likely to hold, read as the columns above
+COLUMN_NAMES = {"periode": "period", "teller": "numerator", "nevner": "denominator"}
 MAX_CSV_BYTES = 1_000_000
 
 
@@ -85,6 +89,7 @@ def parse_values_csv(
             continue
         if header is None:
             header = [cell.strip().lower() for cell in cells]
+            header = [COLUMN_NAMES.get(name, name) for name in header]
             missing = [name for name in needed if name not in header]
             if missing:
                 raise CsvInvalid([_("Missing column: {column}.").format(column=m) for m in missing])

@@ -144,3 +144,24 @@ class TeamMeasureSetting(Timestamped, table=True):
     measure_id: str = Field(max_length=80)
     followed: bool = Field(default=False)
     goal: float | None = Field(default=None)
+
+
+class PointExclusion(Timestamped, table=True):
+    """A period of a team's measure left out of its centre line, limits and rules: a known
+    special cause (a flood, a system outage), with the reason the team gave."""
+
+    __tablename__ = "point_exclusion"
+    __table_args__ = (
+        UniqueConstraint("team_id", "measure_key", "period_type", "period_start"),
+        CheckConstraint(
+            sql_in("period_type", tuple(p.value for p in PeriodType)), name="period_type_known"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True, ondelete="CASCADE")
+    measure_key: str = Field(max_length=80)
+    period_type: str = Field(max_length=10)
+    period_start: date
+    reason: str = Field(max_length=500)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")

@@ -29,6 +29,7 @@ from app.measures.chart_data import (
     check_chart_type,
     combined_window,
     team_annotations,
+    team_exclusions,
 )
 from app.measures.item_labels import item_status, item_what
 from app.measures.models import Annotation
@@ -159,13 +160,17 @@ def unit_series(
         team_ids=team_ids if unit_ids is not None else None,
     )
     notes: dict[int, list[Annotation]] = {}
+    left_out: dict[int, dict[str, set[date]]] = {}
     infos = dict.fromkeys((u.id for u in visible), info)
-    if level == Level.team:  # tested changes and own goal lines belong to teams' charts only
+    if level == Level.team:  # tested changes, exclusions, own goal lines: teams' charts only
         from app.measures.following import team_goals
 
         last = max(w.last_day for w in windows.values())
         notes = team_annotations(
             session, team_ids=[u.id for u in visible], measure_key=measure_id, last=last
+        )
+        left_out = team_exclusions(
+            session, team_ids=[u.id for u in visible], measure_key=measure_id
         )
         goals = team_goals(session, team_ids=[u.id for u in visible], measure_id=measure_id)
         for team_id, goal in goals.items():
@@ -186,6 +191,7 @@ def unit_series(
                     notes=notes.get(unit.id, []),
                     chart=chart,
                     rules=rules,
+                    excluded=left_out.get(unit.id, {}).get(period, ()),
                 )
             )
     return charts
@@ -209,10 +215,14 @@ def _protected_series(
         if refusal:
             raise MeasureRequestError(refusal)
     notes: dict[int, list[Annotation]] = {}
+    left_out: dict[int, dict[str, set[date]]] = {}
     if level == Level.team:
         last = max(w.last_day for w in windows.values())
         notes = team_annotations(
             session, team_ids=[u.id for u in visible], measure_key=measure.id, last=last
+        )
+        left_out = team_exclusions(
+            session, team_ids=[u.id for u in visible], measure_key=measure.id
         )
     charts = []
     for period, window in windows.items():
@@ -233,6 +243,7 @@ def _protected_series(
                     notes=notes.get(unit.id, []),
                     chart=chart,
                     rules=rules,
+                    excluded=left_out.get(unit.id, {}).get(period, ()),
                 )
             )
     return charts

@@ -14,7 +14,7 @@ from app.checklists.in_use import catalogue_in_use
 from app.checklists.models import ChecklistAnswer, ChecklistInstance, InstanceStatus
 from app.core.config import get_settings
 from app.core.db import utcnow
-from app.core.i18n import _
+from app.core.i18n import _, format_day
 from app.org.models import Team
 from app.org.scope import Viewer
 from app.pathways.models import (
@@ -109,12 +109,12 @@ def order_problem(
     )
     if occurred_at < start - allowed_before:
         return _("The event is dated before the pathway started ({date}).").format(
-            date=pathway.started_on.isoformat()
+            date=format_day(pathway.started_on)
         )
     ends = [e for e in active if e.kind == EventKind.pathway_end.value]
     if ends and kind != EventKind.pathway_end.value and occurred_at > ends[0].occurred_at:
         return _("The pathway ended on {date}; no events can come after that.").format(
-            date=ends[0].occurred_at.astimezone(zone).date().isoformat()
+            date=format_day(ends[0].occurred_at.astimezone(zone).date())
         )
     if kind == EventKind.pathway_end.value:
         if ends:
@@ -122,7 +122,7 @@ def order_problem(
         later = [e for e in active if e.occurred_at > occurred_at]
         if later:
             return _("The pathway cannot end before its last event ({date}).").format(
-                date=later[-1].occurred_at.astimezone(zone).date().isoformat()
+                date=format_day(later[-1].occurred_at.astimezone(zone).date())
             )
     stays = [
         e
@@ -143,7 +143,7 @@ def order_problem(
     ):
         return _(
             "The patient is already admitted since {date}; record the discharge first."
-        ).format(date=stays[-1].occurred_at.astimezone(zone).date().isoformat())
+        ).format(date=format_day(stays[-1].occurred_at.astimezone(zone).date()))
     return None
 
 

@@ -20,7 +20,7 @@ from app.audit.service import record
 from app.checklists.models import ChecklistInstance, InstanceStatus
 from app.core.config import get_settings
 from app.core.db import utcnow
-from app.core.i18n import _
+from app.core.i18n import _, format_day, format_moment
 from app.org.models import Team
 from app.org.scope import Viewer
 from app.pathways.events import (
@@ -70,11 +70,6 @@ def _check_version(pathway: Pathway, expected_version: int) -> None:
     """Refuse a change made on a stale copy of the pathway."""
     if pathway.version != expected_version:
         raise PathwayConflict(pathway)
-
-
-def _local(moment: datetime) -> str:
-    """A moment as a local date and time, for messages and the audit trail."""
-    return moment.astimezone(get_settings().zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _responsibilities(session: Session, pathway_id: int) -> list[PathwayTeam]:
@@ -139,12 +134,12 @@ def _transfer_problem(
     start = datetime.combine(pathway.started_on, datetime.min.time(), zone)
     if effective_at <= start:
         return _("The transfer is dated before the pathway started ({date}).").format(
-            date=pathway.started_on.isoformat()
+            date=format_day(pathway.started_on)
         )
     rows = _responsibilities(session, int(pathway.id or 0))
     if rows and effective_at <= rows[-1].from_at:
         return _("The pathway was last moved on {moment}; a transfer must come after it.").format(
-            moment=_local(rows[-1].from_at)
+            moment=format_moment(rows[-1].from_at.astimezone(get_settings().zone))
         )
     if responsible_team(session, pathway=pathway, patient=patient, at=effective_at) == team_id:
         return _("The pathway is already with this team.")
