@@ -13,6 +13,17 @@ Conventions (MEASUREMENT.md §3, matching qicharts2 0.8):
   the run rules. An excluded point outside the limits still shows a sigma signal (as in
   qicharts2); an incomplete one does not, its value is provisional. Moving ranges of the I
   chart skip over excluded points but never span a gap.
+- Rule sets: ``anhoej`` (longest run, crossings; ``runs``), ``ihi`` (shift, trend, number of
+  runs; ``ihi``) and, for SPC charts only, ``mdc`` (beyond 3 sigma, 7 on one side, 7 rising
+  or falling, 2 of 3 beyond 2 sigma; ``mdc``, whose docstring states how points on the
+  centre line, ties and points beyond 3 sigma are read). Points beyond the limits are sigma
+  signals under every rule set. Each point lists the rules it takes part in (``rules``).
+- With fewer than ``MIN_USEFUL_POINTS`` useful points the run-family rules (all but the
+  limits) are not judged.
+- ``bounds`` are the least and greatest values a measure can take (0 and 1 for a share; a
+  p chart has them without asking). A phase whose centre line sits on one is *at its
+  limit*: its points can fall on one side only, so a long run or a shift there says nothing
+  about the process; the run-family rules are not applied and the finding says so.
 """
 
 from __future__ import annotations
@@ -29,9 +40,12 @@ from app.charts.limits import (
     centre_line,
     control_limits,
     outside_limits,
+    point_sigma,
 )
+from app.charts.mdc import MdcPoint, analyse_mdc
 from app.charts.models import (
     PHASE_SIGNALS,
+    RULES_OF,
     SPC_CHARTS,
     ChartResult,
     ChartType,
@@ -44,7 +58,7 @@ from app.charts.models import (
 from app.charts.runs import MIN_USEFUL_POINTS, ON_LINE, analyse_runs, side_of
 
 CHART_TYPES: tuple[ChartType, ...] = ("run", "p", "u", "c", "i")
-RULE_SETS: tuple[RuleSet, ...] = ("anhoej", "ihi")
+RULE_SETS: tuple[RuleSet, ...] = ("anhoej", "ihi", "mdc")
 
 
 class ChartOverflowError(ValueError):
@@ -94,12 +108,17 @@ def compute_chart(
     astronomical: Iterable[int] = (),
     multiply: float = 1.0,
     screen_moving_ranges: bool = True,
+    bounds: tuple[float, float] | None = None,
 ) -> ChartResult:
     """Compute a run or SPC chart with its run rules and findings; never fails on short data."""
     if chart not in CHART_TYPES:
         raise ValueError(f"unknown chart type: {chart!r}")
     if rules not in RULE_SETS:
         raise ValueError(f"unknown rule set: {rules!r}")
+    if rules == "mdc" and chart not in SPC_CHARTS:
+        raise ValueError("the Making Data Count rules are for SPC charts (p, u, c, i)")
+    if bounds is None and chart == "p":
+        bounds = (0.0, 1.0)
     if freeze is not None and freeze < 1:
         raise ValueError("freeze must be at least 1")
     if not (math.isfinite(multiply) and multiply > 0):
@@ -131,11 +150,13 @@ def compute_chart(
                 rules=rules,
                 astronomical=[point.number for point in members if point.number in marked],
                 screen=screen_moving_ranges,
+                bounds=bounds,
+                multiply=multiply,
             )
         except OverflowError as error:  # math.fsum of huge values
             raise ChartOverflowError(_largest(members)) from error
         part_results.append(computed)
-    _finish_points(work, part_results, multiply)
+    _finish_points(work, part_results, multiply, rules)
     _check_finite(work, part_results)
     return ChartResult(
         chart=chart,
@@ -235,6 +256,7 @@ def _working_point(
         sigma_signal=False,
         runs_signal=None,
         signals=[],
+        rules=[],
     )
 
 
@@ -247,6 +269,8 @@ def _compute_part(
     rules: RuleSet,
     astronomical: list[int],
     screen: bool,
+    bounds: tuple[float, float] | None,
+    multiply: float,
 ) -> PartResult:
     """Compute one phase in place (limits, sigma signals) and return its summary."""
     labels = _PhaseLabels(members)
@@ -281,8 +305,15 @@ def _compute_part(
     found: list[Finding] = []
     runs_signal: bool | None = None
     ihi = None
+    limit = _bound_reached(centre, bounds)
     if centre is None:
         found.append(text.no_data_finding(part=part))
+    elif limit is not None:
+        found.append(
+            text.at_limit_finding(
+                part=part, limit=limit * multiply, per_cent=multiply == 100, median=median
+            )
+        )
     elif not judged:
         found.append(
             text.too_few_points_finding(
@@ -292,6 +323,21 @@ def _compute_part(
     elif rules == "anhoej":
         runs_signal = anhoej.signal
         found += text.anhoej_findings(part=part, analysis=anhoej, median=median, labels=labels)
+    elif rules == "mdc":
+        mdc = analyse_mdc(
+            [
+                MdcPoint(
+                    p.number,
+                    p.value,
+                    centre,
+                    point_sigma(chart, centre=centre, denominator=p.denominator, amr=amr),
+                )
+                for p in included
+                if p.value is not None
+            ]
+        )
+        runs_signal = mdc.signal
+        found += text.mdc_findings(part=part, analysis=mdc, labels=labels)
     else:
         ihi = analyse_ihi(
             runs=anhoej.runs,
@@ -334,6 +380,16 @@ def _compute_part(
     )
 
 
+def _bound_reached(centre: float | None, bounds: tuple[float, float] | None) -> float | None:
+    """Return the bound the centre line sits on (the measure is at its limit), else None."""
+    if centre is None or bounds is None:
+        return None
+    for bound in bounds:
+        if math.isclose(centre, bound, rel_tol=1e-9, abs_tol=1e-12):
+            return bound
+    return None
+
+
 def _above_upper(point: PointResult) -> bool:
     """Return whether a point lies above its upper limit (else a signal is below)."""
     upper = point.upper
@@ -350,16 +406,27 @@ def _scaled_part(result: PartResult, multiply: float) -> PartResult:
     return result.model_copy(update={"centre": _scale(result.centre, multiply)})
 
 
-def _finish_points(work: list[PointResult], parts: list[PartResult], multiply: float) -> None:
+def _finish_points(
+    work: list[PointResult], parts: list[PartResult], multiply: float, rules: RuleSet
+) -> None:
     """Scale the points to the chart's unit and mark the phase and point signals on them."""
     by_part = {part.part: part for part in parts}
+    names = RULES_OF[rules]
+    order = {name: index for index, name in enumerate(names.values())}
     for part in parts:
         for finding in part.findings:
-            if finding.is_signal and finding.kind not in PHASE_SIGNALS:
-                for number in finding.points:
-                    signals = work[number - 1].signals
-                    if finding.kind not in signals:
-                        signals.append(finding.kind)
+            if not finding.is_signal:
+                continue
+            point_level = finding.kind not in PHASE_SIGNALS
+            rule = names.get(finding.kind)
+            for number in finding.points:
+                point = work[number - 1]
+                if point_level and finding.kind not in point.signals:
+                    point.signals.append(finding.kind)
+                if rule is not None and rule not in point.rules:
+                    point.rules.append(rule)
+                    if len(point.rules) > 1:
+                        point.rules.sort(key=order.__getitem__)
     centres = {part.part: _scale(part.centre, multiply) for part in parts}
     for point in work:
         point.centre = centres[point.part]

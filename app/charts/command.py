@@ -77,7 +77,12 @@ def _plain_number(value: float | None) -> float | int | None:
 
 
 def chart_json(result: ChartResult) -> dict[str, Any]:
-    """Return the command's JSON document: exactly the agreed point and phase fields."""
+    """Return the command's JSON document: exactly the agreed point and phase fields.
+
+    With the ``mdc`` rules each point also carries ``rules``: the names of the rules it takes
+    part in, from ``beyond_limits``, ``shift``, ``trend`` and ``two_of_three`` (empty list
+    when none).
+    """
     return {
         "chart": result.chart,
         "points": list(_point_objects(result)),
@@ -87,6 +92,18 @@ def chart_json(result: ChartResult) -> dict[str, Any]:
 
 def _point_objects(result: ChartResult) -> Iterator[dict[str, Any]]:
     """Yield the JSON object of every point."""
+    if result.rules == "mdc":
+        return (
+            {**point, "rules": list(rules)}
+            for point, rules in zip(
+                _plain_points(result), (p.rules for p in result.points), strict=True
+            )
+        )
+    return _plain_points(result)
+
+
+def _plain_points(result: ChartResult) -> Iterator[dict[str, Any]]:
+    """Yield the agreed fields of every point."""
     return (
         {
             "period": point.period,
@@ -241,7 +258,16 @@ def chart(
     exclude: Annotated[
         str | None, typer.Option(help="Points left out of the calculations, e.g. 3,7.")
     ] = None,
-    rules: Annotated[Literal["anhoej", "ihi"], typer.Option(help="Run rules.")] = "anhoej",
+    rules: Annotated[
+        Literal["anhoej", "ihi", "mdc"],
+        typer.Option(
+            help="Rule set: anhoej (default), ihi, or mdc (Making Data Count, i/p/u/c charts "
+            "only): a point beyond 3 sigma; 7 in a row on one side of the centre line (a point "
+            "on the line breaks the run); 7 in a row rising or falling (a tie breaks the "
+            "trend); 2 of 3 in a row beyond 2 sigma on one side (points beyond 3 sigma count). "
+            "With --json each point lists its rules."
+        ),
+    ] = "anhoej",
     multiply: Annotated[float, typer.Option(help="Scale values, e.g. 100 or 1000.")] = 1.0,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     svg: Annotated[Path | None, typer.Option("--svg", help="Write the chart as SVG.")] = None,
@@ -253,6 +279,12 @@ def chart(
     lang = normalise_language(language)
     if title is not None and has_forbidden_characters(title, multiline=False):
         refusal = gettext_in(lang, "--title cannot hold line breaks or control characters.")
+        typer.echo(gettext_in(lang, "Error: {message}").format(message=refusal), err=True)
+        raise typer.Exit(BAD_INPUT)
+    if rules == "mdc" and chart not in SPC_CHARTS:
+        refusal = gettext_in(
+            lang, "--rules mdc is for i, p, u and c charts, not for a {chart} chart."
+        ).format(chart=chart)
         typer.echo(gettext_in(lang, "Error: {message}").format(message=refusal), err=True)
         raise typer.Exit(BAD_INPUT)
     try:
