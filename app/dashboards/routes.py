@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
+from app.charts import rule_set_name
 from app.charts.numbers import format_number
 from app.checklists.worklist import TEAM_COOKIE, chosen_team, remember_team, team_choices
 from app.core.config import get_settings
@@ -339,6 +340,8 @@ def read_comparison(
         found.charts, title=found.info.title, y_title=y_title, language=language
     )
     context["has_data"] = bool(units_in_range(found.charts))
+    rule_sets = sorted({chart.rules for chart in found.charts})
+    context["rules_caption"] = ", ".join(rule_set_name(rules, language) for rules in rule_sets)
     if found.funnel and found.pooled is not None:
         context["pooled_text"] = format_number(100 * found.pooled, language)
         labels = funnel_position_labels(language)

@@ -166,7 +166,12 @@ def funnel_spec(
     Units outside a limit differ in colour and shape and carry their name; the others are
     named in their tooltip only, so that labels do not pile up where most units sit.
     """
-    x = {"field": "n", "type": "quantitative", "title": gettext_in(language, "Items counted")}
+    x = {
+        "field": "n",
+        "type": "quantitative",
+        "title": gettext_in(language, "Items counted"),
+        "axis": {"tickCount": 8, "labelOverlap": True},
+    }
     y_title = gettext_in(language, "Per cent")
     labels = funnel_position_labels(language)
     present = [p for p in FUNNEL_STYLE if any(u.get("position", "inside") == p for u in units)]

@@ -3,6 +3,7 @@ limit, the monthly suggestion for small weekly counts, and the funnel plot."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -111,7 +112,7 @@ def test_admin_chooses_the_networks_rule_set_on_the_organisations_page(
     client.cookies.set("hph_lang", "en")
     sign_in_client(client, make_user(db, role="admin", network=network))
     page = client.get("/admin/organisations")
-    assert 'name="chart_rules" value="anhoej" checked' in page.text
+    assert re.search(r'value="anhoej" aria-describedby="[^"]+" checked', page.text)
     url = f"/admin/networks/{network.id}/chart-rules"
     saved = client.post(url, data={"chart_rules": "mdc"}, follow_redirects=False)
     assert saved.status_code == 303
@@ -254,3 +255,10 @@ def test_funnel_marks_and_names_units_outside_and_says_why_it_is_empty(
     )
     assert "No funnel plot: nothing was counted in 2025-01 – 2025-03." in empty.text
     assert "not a share" not in empty.text
+    one = client.get(
+        f"/comparison?measure={MEASURE}&level=organisation&period=month&start=2026-08-01"
+        "&end=2026-10-31"
+    )
+    assert one.status_code == 200
+    assert "Every unit is within the 95 % limits." in one.text
+    assert "Read by: Anhøj rules" in one.text
