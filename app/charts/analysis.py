@@ -29,7 +29,7 @@ Conventions (MEASUREMENT.md §3, matching qicharts2 0.8):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from app.charts import findings as text
 from app.charts.ihi import analyse_ihi
@@ -55,6 +55,7 @@ from app.charts.models import (
     RuleSet,
     SeriesPoint,
 )
+from app.charts.phases import PhaseLabels, by_part, part_numbers, phase_label
 from app.charts.runs import MIN_USEFUL_POINTS, ON_LINE, analyse_runs, side_of
 
 CHART_TYPES: tuple[ChartType, ...] = ("run", "p", "u", "c", "i")
@@ -79,22 +80,6 @@ def point_value(chart: str, point: SeriesPoint) -> float | None:
     if point.denominator == 0:
         return None
     return point.numerator / point.denominator
-
-
-def part_numbers(points: Sequence[SeriesPoint], part_ends: Iterable[int]) -> list[int]:
-    """Return the phase number (from 1) of every point, from break points and labels."""
-    ends = set(part_ends)
-    numbers: list[int] = []
-    current = 1
-    label = points[0].part if points else None
-    for number, point in enumerate(points, start=1):
-        starts_new = number - 1 in ends or (point.part is not None and point.part != label)
-        if number > 1 and starts_new:
-            current += 1
-        if point.part is not None:
-            label = point.part
-        numbers.append(current)
-    return numbers
 
 
 def compute_chart(
@@ -139,13 +124,13 @@ def compute_chart(
     ]
     marked = set(astronomical)
     part_results = []
-    for members in _by_part(work):
+    for members in by_part(work):
         part = members[0].part
         try:
             computed = _compute_part(
                 part,
                 members,
-                label=_phase_label(points, members),
+                label=phase_label(points, members),
                 chart=chart,
                 rules=rules,
                 astronomical=[point.number for point in members if point.number in marked],
@@ -187,46 +172,6 @@ def _check_finite(work: list[PointResult], parts: list[PartResult]) -> None:
     for part in parts:
         if part.centre is not None and not isfinite(part.centre):
             raise ChartOverflowError(_largest([p for p in work if p.part == part.part]))
-
-
-class _PhaseLabels(Mapping[int, str]):
-    """The period of each point of a phase by point number, without a dict of them all."""
-
-    def __init__(self, members: list[PointResult]) -> None:
-        """Keep the phase's points, whose numbers are consecutive."""
-        self._members = members
-        self._first = members[0].number
-
-    def __getitem__(self, number: int) -> str:
-        """Return the period of a point of the phase."""
-        index = number - self._first
-        if not 0 <= index < len(self._members):
-            raise KeyError(number)
-        return self._members[index].period
-
-    def __iter__(self) -> Iterator[int]:
-        """Iterate over the point numbers."""
-        return (point.number for point in self._members)
-
-    def __len__(self) -> int:
-        """Return the number of points."""
-        return len(self._members)
-
-
-def _by_part(work: list[PointResult]) -> list[list[PointResult]]:
-    """Split the points into their phases, in one pass (phases are consecutive)."""
-    phases: list[list[PointResult]] = []
-    for point in work:
-        if not phases or phases[-1][0].part != point.part:
-            phases.append([])
-        phases[-1].append(point)
-    return phases
-
-
-def _phase_label(points: Sequence[SeriesPoint], members: list[PointResult]) -> str | None:
-    """The first label given to a phase's input points, if any."""
-    given = (points[member.number - 1].part for member in members)
-    return next((label for label in given if label is not None), None)
 
 
 def _working_point(
@@ -273,7 +218,7 @@ def _compute_part(
     multiply: float,
 ) -> PartResult:
     """Compute one phase in place (limits, sigma signals) and return its summary."""
-    labels = _PhaseLabels(members)
+    labels = PhaseLabels(members)
     baseline = [point for point in members if point.baseline and point.included]
     centre = centre_line(
         chart,
