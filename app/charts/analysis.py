@@ -201,7 +201,6 @@ def _working_point(
         sigma_signal=False,
         runs_signal=None,
         signals=[],
-        rules=[],
     )
 
 
@@ -369,9 +368,7 @@ def _finish_points(
                 if point_level and finding.kind not in point.signals:
                     point.signals.append(finding.kind)
                 if rule is not None and rule not in point.rules:
-                    point.rules.append(rule)
-                    if len(point.rules) > 1:
-                        point.rules.sort(key=order.__getitem__)
+                    point.rules = tuple(sorted((*point.rules, rule), key=order.__getitem__))
     centres = {part.part: _scale(part.centre, multiply) for part in parts}
     for point in work:
         point.centre = centres[point.part]

@@ -141,14 +141,15 @@ class PointResult:
         ),
     ] = field(default_factory=list)
     rules: Annotated[
-        list[str],
+        tuple[str, ...],
         Field(
             description="Names of the chosen rule set's rules this point takes part in: for "
             "mdc beyond_limits, shift, trend, two_of_three; for anhoej long_run, "
             "few_crossings, beyond_limits; for ihi shift, trend, too_few_runs, "
-            "too_many_runs, beyond_limits, astronomical. Empty when none."
+            "too_many_runs, beyond_limits, astronomical. Empty when none (a tuple: the "
+            "empty one is shared, a million points need no million lists)."
         ),
-    ] = field(default_factory=list)
+    ] = ()
 
 
 class PartResult(BaseModel):

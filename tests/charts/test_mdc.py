@@ -110,8 +110,8 @@ def test_c_chart_with_mdc_rules_marks_each_point_with_its_rules() -> None:
         11: ["shift", "trend"],
         **{n: ["trend"] for n in range(12, 19)},
     }
-    assert {p.number: p.rules for p in result.points if p.rules} == expected
-    assert all(p.rules == [] for p in result.points if p.number not in expected)
+    assert {p.number: list(p.rules) for p in result.points if p.rules} == expected
+    assert all(p.rules == () for p in result.points if p.number not in expected)
     assert result.parts[0].runs_signal is True
     assert [f.kind for f in result.findings()] == ["shift", "trend", "two_of_three", "sigma"]
     assert result.findings()[2].text_in("en") == (
@@ -127,7 +127,7 @@ def test_excluded_points_neither_count_nor_break_and_incomplete_ones_are_left_ou
     result = compute_chart(counts(values, excluded={9}, incomplete={18}), chart="c", rules="mdc")
     assert result.parts[0].centre == 16
     shift = [6, 7, 8, 10, 11, 12, 13]
-    assert {p.number: p.rules for p in result.points if p.rules} == {
+    assert {p.number: list(p.rules) for p in result.points if p.rules} == {
         **{n: ["shift"] for n in shift},
         9: ["beyond_limits"],
     }
