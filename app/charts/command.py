@@ -23,6 +23,8 @@ from rich.table import Table
 
 from app.charts.analysis import ChartOverflowError, compute_chart
 from app.charts.models import SPC_CHARTS, ChartResult
+from app.charts.numbers import format_number
+from app.charts.rulesets import rule_set_name
 from app.charts.series_csv import SeriesFileError, parse_series_rows
 from app.charts.spec import chart_name, chart_spec, render_svg
 from app.core.i18n import gettext_in, normalise_language
@@ -166,13 +168,11 @@ def _write_json(result: ChartResult) -> None:
     typer.echo("".join(batch), nl=False)
 
 
-def _number_text(value: float | None) -> str:
-    """Format a centre line for the summary table."""
+def _number_text(value: float | None, language: str) -> str:
+    """Format a centre line for the summary table, as the language writes numbers."""
     if value is None:
         return "–"
-    if abs(value) >= 1000:
-        return f"{value:.0f}"
-    return f"{value:.4f}".rstrip("0").rstrip(".")
+    return format_number(value, language, decimals=0 if abs(value) >= 1000 else 4)
 
 
 def _print_summary(result: ChartResult, language: str) -> None:
@@ -180,7 +180,9 @@ def _print_summary(result: ChartResult, language: str) -> None:
     console = Console()
     yes_no = {True: gettext_in(language, "yes"), False: gettext_in(language, "no"), None: "–"}
     spc = result.chart in SPC_CHARTS
-    table = Table(title=chart_name(result.chart, language))
+    table = Table(
+        title=f"{chart_name(result.chart, language)} · {rule_set_name(result.rules, language)}"
+    )
     for column in (
         gettext_in(language, "Phase"),
         gettext_in(language, "Periods"),
@@ -198,7 +200,7 @@ def _print_summary(result: ChartResult, language: str) -> None:
         row = [
             str(part.part),
             f"{periods[part.first_point]} – {periods[part.last_point]}",
-            _number_text(part.centre),
+            _number_text(part.centre, language),
             str(part.n_useful),
             f"{_count(part.longest_run)} ({_count(part.longest_run_max)})",
             f"{_count(part.crossings)} ({_count(part.crossings_min)})",
