@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from app.admin.identifiers import clean_number, municipality_number_problem, org_number_problem
 from app.core.i18n import _
 from app.core.text import OneLineText
-from app.org.models import OrganisationKind, Role
+from app.org.models import ChartRules, OrganisationKind, Role
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -79,6 +79,12 @@ class NetworkFields(BaseModel):
     slug: Slug
     name: Name
     region: Annotated[OneLineText, Field(max_length=100), AfterValidator(_name)]
+
+
+class NetworkChartRules(BaseModel):
+    """The rule set a network's charts are read by (anhoej, ihi or mdc)."""
+
+    chart_rules: ChartRules
 
 
 class OrganisationDetails(BaseModel):

@@ -9,17 +9,20 @@ from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
 from app.admin.directory import AdminError, AdminNotFound
-from app.admin.forms import OrganisationDetails, OrganisationFields, TeamFields
+from app.admin.forms import NetworkChartRules, OrganisationDetails, OrganisationFields, TeamFields
 from app.admin.pages import Admin, done, parse, refusal
 from app.admin.service import (
     create_organisation,
     create_team,
     get_organisation,
     managed_tree,
+    update_network_chart_rules,
     update_organisation,
 )
 from app.audit.patient_data import NO_PATIENT_DATA
+from app.charts import rule_set_name, rule_set_summary
 from app.core.deps import SessionDep
+from app.core.i18n import current_language
 from app.core.templating import render
 from app.org.models import Team
 from app.org.scope import Viewer
@@ -39,10 +42,21 @@ def _tree_page(
 ) -> Response:
     """The organisations page, with a form's values and messages when it was refused."""
     tree = managed_tree(session, actor=viewer)
+    language = current_language()
+    rule_sets = [
+        (name, rule_set_name(name, language), rule_set_summary(name, language))
+        for name in ("anhoej", "ihi", "mdc")
+    ]
     return render(
         request,
         "admin/organisations.html",
-        {"tree": tree, "form": form or {}, "errors": errors or {}},
+        {
+            "tree": tree,
+            "form": form or {},
+            "errors": errors or {},
+            "rule_sets": rule_sets,
+            "saved": request.query_params.get("saved"),
+        },
         status_code=status_code,
     )
 
@@ -83,6 +97,29 @@ def create_organisation_page(
         else:
             return done(request, f"/admin/organisations/{organisation.id}")
     return _tree_page(request, session, viewer, form=given, errors=errors, status_code=422)
+
+
+@router.post("/admin/networks/{network_id}/chart-rules")
+def update_network_chart_rules_page(
+    network_id: int,
+    request: Request,
+    session: SessionDep,
+    viewer: Admin,
+    chart_rules: TextForm = "",
+) -> Response:
+    """Choose the rule set a network's charts are read by."""
+    fields, errors = parse(NetworkChartRules, {"chart_rules": chart_rules})
+    if fields is not None:
+        try:
+            update_network_chart_rules(session, actor=viewer, network_id=network_id, fields=fields)
+        except AdminNotFound as exc:
+            errors = refusal(exc)
+        else:
+            return done(
+                request, f"/admin/organisations?saved=rules-{network_id}#rules-{network_id}"
+            )
+    errors = {f"rules_{network_id}": errors.get("chart_rules") or errors.get("form", "")}
+    return _tree_page(request, session, viewer, errors=errors, status_code=422)
 
 
 def _organisation_page(

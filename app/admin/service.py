@@ -8,7 +8,13 @@ from sqlmodel import Session, select
 
 from app.admin.changes import audit_change, values
 from app.admin.directory import AdminError, AdminNotFound, Directory, Reach
-from app.admin.forms import NetworkFields, OrganisationDetails, OrganisationFields, TeamFields
+from app.admin.forms import (
+    NetworkChartRules,
+    NetworkFields,
+    OrganisationDetails,
+    OrganisationFields,
+    TeamFields,
+)
 from app.audit.models import AuditAction
 from app.core.deps import Forbidden
 from app.core.i18n import _
@@ -93,6 +99,30 @@ def create_organisation(
     )
     session.flush()
     return organisation
+
+
+def update_network_chart_rules(
+    session: Session, *, actor: Viewer | None, network_id: int, fields: NetworkChartRules
+) -> LearningNetwork:
+    """Choose the rule set a network's charts are read by (its administrators only)."""
+    network = session.get(LearningNetwork, network_id)
+    if network is None or not Reach.of(actor).manages_network(network_id):
+        raise AdminNotFound(_("There is no such network among those you administer."))
+    before = values(network, "chart_rules")
+    network.chart_rules = fields.chart_rules.value
+    after = values(network, "chart_rules")
+    if after != before:
+        session.add(network)
+        audit_change(
+            session,
+            actor=actor,
+            action=AuditAction.update,
+            what=f"network {network.slug}",
+            before=before,
+            after=after,
+        )
+        session.flush()
+    return network
 
 
 def get_organisation(

@@ -1,4 +1,5 @@
-"""Chart maths: run charts with Anhøj or IHI rules and SPC charts (p, u, c, I), pure Python.
+"""Chart maths: run charts with Anhøj or IHI rules and SPC charts (p, u, c, I) with those or
+the Making Data Count rules, pure Python.
 
 No database, no web, no files (an import-linter contract keeps it so). The measures service
 aggregates counts per period, builds ``SeriesPoint``s and calls ``compute_chart``; pages,
@@ -17,11 +18,19 @@ from app.charts.models import (
     RuleSet,
     SeriesPoint,
 )
+from app.charts.rulesets import (
+    DEFAULT_RULE_SET,
+    analyse,
+    rule_set_for_chart,
+    rule_set_name,
+    rule_set_summary,
+)
 from app.charts.runs import MIN_USEFUL_POINTS, crossings_limit, longest_run_limit
 from app.charts.series_csv import SeriesFileError, parse_series_csv
 from app.charts.spec import chart_spec, render_png, render_svg
 
 __all__ = [
+    "DEFAULT_RULE_SET",
     "MIN_USEFUL_POINTS",
     "Annotation",
     "ChartResult",
@@ -33,6 +42,7 @@ __all__ = [
     "RuleSet",
     "SeriesFileError",
     "SeriesPoint",
+    "analyse",
     "chart_spec",
     "compute_chart",
     "crossings_limit",
@@ -41,4 +51,7 @@ __all__ = [
     "point_value",
     "render_png",
     "render_svg",
+    "rule_set_for_chart",
+    "rule_set_name",
+    "rule_set_summary",
 ]

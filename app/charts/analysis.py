@@ -13,12 +13,23 @@ Conventions (MEASUREMENT.md §3, matching qicharts2 0.8):
   the run rules. An excluded point outside the limits still shows a sigma signal (as in
   qicharts2); an incomplete one does not, its value is provisional. Moving ranges of the I
   chart skip over excluded points but never span a gap.
+- Rule sets: ``anhoej`` (longest run, crossings; ``runs``), ``ihi`` (shift, trend, number of
+  runs; ``ihi``) and, for SPC charts only, ``mdc`` (beyond 3 sigma, 7 on one side, 7 rising
+  or falling, 2 of 3 beyond 2 sigma; ``mdc``, whose docstring states how points on the
+  centre line, ties and points beyond 3 sigma are read). Points beyond the limits are sigma
+  signals under every rule set. Each point lists the rules it takes part in (``rules``).
+- With fewer than ``MIN_USEFUL_POINTS`` useful points the run-family rules (all but the
+  limits) are not judged.
+- ``bounds`` are the least and greatest values a measure can take (0 and 1 for a share; a
+  p chart has them without asking). A phase whose centre line sits on one is *at its
+  limit*: its points can fall on one side only, so a long run or a shift there says nothing
+  about the process; the run-family rules are not applied and the finding says so.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from app.charts import findings as text
 from app.charts.ihi import analyse_ihi
@@ -29,9 +40,12 @@ from app.charts.limits import (
     centre_line,
     control_limits,
     outside_limits,
+    point_sigma,
 )
+from app.charts.mdc import MdcPoint, analyse_mdc
 from app.charts.models import (
     PHASE_SIGNALS,
+    RULES_OF,
     SPC_CHARTS,
     ChartResult,
     ChartType,
@@ -41,10 +55,11 @@ from app.charts.models import (
     RuleSet,
     SeriesPoint,
 )
+from app.charts.phases import PhaseLabels, by_part, part_numbers, phase_label
 from app.charts.runs import MIN_USEFUL_POINTS, ON_LINE, analyse_runs, side_of
 
 CHART_TYPES: tuple[ChartType, ...] = ("run", "p", "u", "c", "i")
-RULE_SETS: tuple[RuleSet, ...] = ("anhoej", "ihi")
+RULE_SETS: tuple[RuleSet, ...] = ("anhoej", "ihi", "mdc")
 
 
 class ChartOverflowError(ValueError):
@@ -67,22 +82,6 @@ def point_value(chart: str, point: SeriesPoint) -> float | None:
     return point.numerator / point.denominator
 
 
-def part_numbers(points: Sequence[SeriesPoint], part_ends: Iterable[int]) -> list[int]:
-    """Return the phase number (from 1) of every point, from break points and labels."""
-    ends = set(part_ends)
-    numbers: list[int] = []
-    current = 1
-    label = points[0].part if points else None
-    for number, point in enumerate(points, start=1):
-        starts_new = number - 1 in ends or (point.part is not None and point.part != label)
-        if number > 1 and starts_new:
-            current += 1
-        if point.part is not None:
-            label = point.part
-        numbers.append(current)
-    return numbers
-
-
 def compute_chart(
     points: Sequence[SeriesPoint],
     *,
@@ -94,12 +93,17 @@ def compute_chart(
     astronomical: Iterable[int] = (),
     multiply: float = 1.0,
     screen_moving_ranges: bool = True,
+    bounds: tuple[float, float] | None = None,
 ) -> ChartResult:
     """Compute a run or SPC chart with its run rules and findings; never fails on short data."""
     if chart not in CHART_TYPES:
         raise ValueError(f"unknown chart type: {chart!r}")
     if rules not in RULE_SETS:
         raise ValueError(f"unknown rule set: {rules!r}")
+    if rules == "mdc" and chart not in SPC_CHARTS:
+        raise ValueError("the Making Data Count rules are for SPC charts (p, u, c, i)")
+    if bounds is None and chart == "p":
+        bounds = (0.0, 1.0)
     if freeze is not None and freeze < 1:
         raise ValueError("freeze must be at least 1")
     if not (math.isfinite(multiply) and multiply > 0):
@@ -120,22 +124,24 @@ def compute_chart(
     ]
     marked = set(astronomical)
     part_results = []
-    for members in _by_part(work):
+    for members in by_part(work):
         part = members[0].part
         try:
             computed = _compute_part(
                 part,
                 members,
-                label=_phase_label(points, members),
+                label=phase_label(points, members),
                 chart=chart,
                 rules=rules,
                 astronomical=[point.number for point in members if point.number in marked],
                 screen=screen_moving_ranges,
+                bounds=bounds,
+                multiply=multiply,
             )
         except OverflowError as error:  # math.fsum of huge values
             raise ChartOverflowError(_largest(members)) from error
         part_results.append(computed)
-    _finish_points(work, part_results, multiply)
+    _finish_points(work, part_results, multiply, rules)
     _check_finite(work, part_results)
     return ChartResult(
         chart=chart,
@@ -166,46 +172,6 @@ def _check_finite(work: list[PointResult], parts: list[PartResult]) -> None:
     for part in parts:
         if part.centre is not None and not isfinite(part.centre):
             raise ChartOverflowError(_largest([p for p in work if p.part == part.part]))
-
-
-class _PhaseLabels(Mapping[int, str]):
-    """The period of each point of a phase by point number, without a dict of them all."""
-
-    def __init__(self, members: list[PointResult]) -> None:
-        """Keep the phase's points, whose numbers are consecutive."""
-        self._members = members
-        self._first = members[0].number
-
-    def __getitem__(self, number: int) -> str:
-        """Return the period of a point of the phase."""
-        index = number - self._first
-        if not 0 <= index < len(self._members):
-            raise KeyError(number)
-        return self._members[index].period
-
-    def __iter__(self) -> Iterator[int]:
-        """Iterate over the point numbers."""
-        return (point.number for point in self._members)
-
-    def __len__(self) -> int:
-        """Return the number of points."""
-        return len(self._members)
-
-
-def _by_part(work: list[PointResult]) -> list[list[PointResult]]:
-    """Split the points into their phases, in one pass (phases are consecutive)."""
-    phases: list[list[PointResult]] = []
-    for point in work:
-        if not phases or phases[-1][0].part != point.part:
-            phases.append([])
-        phases[-1].append(point)
-    return phases
-
-
-def _phase_label(points: Sequence[SeriesPoint], members: list[PointResult]) -> str | None:
-    """The first label given to a phase's input points, if any."""
-    given = (points[member.number - 1].part for member in members)
-    return next((label for label in given if label is not None), None)
 
 
 def _working_point(
@@ -247,9 +213,11 @@ def _compute_part(
     rules: RuleSet,
     astronomical: list[int],
     screen: bool,
+    bounds: tuple[float, float] | None,
+    multiply: float,
 ) -> PartResult:
     """Compute one phase in place (limits, sigma signals) and return its summary."""
-    labels = _PhaseLabels(members)
+    labels = PhaseLabels(members)
     baseline = [point for point in members if point.baseline and point.included]
     centre = centre_line(
         chart,
@@ -281,8 +249,15 @@ def _compute_part(
     found: list[Finding] = []
     runs_signal: bool | None = None
     ihi = None
+    limit = _bound_reached(centre, bounds)
     if centre is None:
         found.append(text.no_data_finding(part=part))
+    elif limit is not None:
+        found.append(
+            text.at_limit_finding(
+                part=part, limit=limit * multiply, per_cent=multiply == 100, median=median
+            )
+        )
     elif not judged:
         found.append(
             text.too_few_points_finding(
@@ -292,6 +267,21 @@ def _compute_part(
     elif rules == "anhoej":
         runs_signal = anhoej.signal
         found += text.anhoej_findings(part=part, analysis=anhoej, median=median, labels=labels)
+    elif rules == "mdc":
+        mdc = analyse_mdc(
+            [
+                MdcPoint(
+                    p.number,
+                    p.value,
+                    centre,
+                    point_sigma(chart, centre=centre, denominator=p.denominator, amr=amr),
+                )
+                for p in included
+                if p.value is not None
+            ]
+        )
+        runs_signal = mdc.signal
+        found += text.mdc_findings(part=part, analysis=mdc, labels=labels)
     else:
         ihi = analyse_ihi(
             runs=anhoej.runs,
@@ -334,6 +324,16 @@ def _compute_part(
     )
 
 
+def _bound_reached(centre: float | None, bounds: tuple[float, float] | None) -> float | None:
+    """Return the bound the centre line sits on (the measure is at its limit), else None."""
+    if centre is None or bounds is None:
+        return None
+    for bound in bounds:
+        if math.isclose(centre, bound, rel_tol=1e-9, abs_tol=1e-12):
+            return bound
+    return None
+
+
 def _above_upper(point: PointResult) -> bool:
     """Return whether a point lies above its upper limit (else a signal is below)."""
     upper = point.upper
@@ -350,16 +350,25 @@ def _scaled_part(result: PartResult, multiply: float) -> PartResult:
     return result.model_copy(update={"centre": _scale(result.centre, multiply)})
 
 
-def _finish_points(work: list[PointResult], parts: list[PartResult], multiply: float) -> None:
+def _finish_points(
+    work: list[PointResult], parts: list[PartResult], multiply: float, rules: RuleSet
+) -> None:
     """Scale the points to the chart's unit and mark the phase and point signals on them."""
     by_part = {part.part: part for part in parts}
+    names = RULES_OF[rules]
+    order = {name: index for index, name in enumerate(names.values())}
     for part in parts:
         for finding in part.findings:
-            if finding.is_signal and finding.kind not in PHASE_SIGNALS:
-                for number in finding.points:
-                    signals = work[number - 1].signals
-                    if finding.kind not in signals:
-                        signals.append(finding.kind)
+            if not finding.is_signal:
+                continue
+            point_level = finding.kind not in PHASE_SIGNALS
+            rule = names.get(finding.kind)
+            for number in finding.points:
+                point = work[number - 1]
+                if point_level and finding.kind not in point.signals:
+                    point.signals.append(finding.kind)
+                if rule is not None and rule not in point.rules:
+                    point.rules = tuple(sorted((*point.rules, rule), key=order.__getitem__))
     centres = {part.part: _scale(part.centre, multiply) for part in parts}
     for point in work:
         point.centre = centres[point.part]

@@ -23,6 +23,8 @@ from rich.table import Table
 
 from app.charts.analysis import ChartOverflowError, compute_chart
 from app.charts.models import SPC_CHARTS, ChartResult
+from app.charts.numbers import format_number
+from app.charts.rulesets import rule_set_name
 from app.charts.series_csv import SeriesFileError, parse_series_rows
 from app.charts.spec import chart_name, chart_spec, render_svg
 from app.core.i18n import gettext_in, normalise_language
@@ -77,7 +79,12 @@ def _plain_number(value: float | None) -> float | int | None:
 
 
 def chart_json(result: ChartResult) -> dict[str, Any]:
-    """Return the command's JSON document: exactly the agreed point and phase fields."""
+    """Return the command's JSON document: exactly the agreed point and phase fields.
+
+    With the ``mdc`` rules each point also carries ``rules``: the names of the rules it takes
+    part in, from ``beyond_limits``, ``shift``, ``trend`` and ``two_of_three`` (empty list
+    when none).
+    """
     return {
         "chart": result.chart,
         "points": list(_point_objects(result)),
@@ -87,6 +94,18 @@ def chart_json(result: ChartResult) -> dict[str, Any]:
 
 def _point_objects(result: ChartResult) -> Iterator[dict[str, Any]]:
     """Yield the JSON object of every point."""
+    if result.rules == "mdc":
+        return (
+            {**point, "rules": list(rules)}
+            for point, rules in zip(
+                _plain_points(result), (p.rules for p in result.points), strict=True
+            )
+        )
+    return _plain_points(result)
+
+
+def _plain_points(result: ChartResult) -> Iterator[dict[str, Any]]:
+    """Yield the agreed fields of every point."""
     return (
         {
             "period": point.period,
@@ -149,13 +168,11 @@ def _write_json(result: ChartResult) -> None:
     typer.echo("".join(batch), nl=False)
 
 
-def _number_text(value: float | None) -> str:
-    """Format a centre line for the summary table."""
+def _number_text(value: float | None, language: str) -> str:
+    """Format a centre line for the summary table, as the language writes numbers."""
     if value is None:
         return "–"
-    if abs(value) >= 1000:
-        return f"{value:.0f}"
-    return f"{value:.4f}".rstrip("0").rstrip(".")
+    return format_number(value, language, decimals=0 if abs(value) >= 1000 else 4)
 
 
 def _print_summary(result: ChartResult, language: str) -> None:
@@ -163,7 +180,9 @@ def _print_summary(result: ChartResult, language: str) -> None:
     console = Console()
     yes_no = {True: gettext_in(language, "yes"), False: gettext_in(language, "no"), None: "–"}
     spc = result.chart in SPC_CHARTS
-    table = Table(title=chart_name(result.chart, language))
+    table = Table(
+        title=f"{chart_name(result.chart, language)} · {rule_set_name(result.rules, language)}"
+    )
     for column in (
         gettext_in(language, "Phase"),
         gettext_in(language, "Periods"),
@@ -181,7 +200,7 @@ def _print_summary(result: ChartResult, language: str) -> None:
         row = [
             str(part.part),
             f"{periods[part.first_point]} – {periods[part.last_point]}",
-            _number_text(part.centre),
+            _number_text(part.centre, language),
             str(part.n_useful),
             f"{_count(part.longest_run)} ({_count(part.longest_run_max)})",
             f"{_count(part.crossings)} ({_count(part.crossings_min)})",
@@ -241,7 +260,16 @@ def chart(
     exclude: Annotated[
         str | None, typer.Option(help="Points left out of the calculations, e.g. 3,7.")
     ] = None,
-    rules: Annotated[Literal["anhoej", "ihi"], typer.Option(help="Run rules.")] = "anhoej",
+    rules: Annotated[
+        Literal["anhoej", "ihi", "mdc"],
+        typer.Option(
+            help="Rule set: anhoej (default), ihi, or mdc (Making Data Count, i/p/u/c charts "
+            "only): a point beyond 3 sigma; 7 in a row on one side of the centre line (a point "
+            "on the line breaks the run); 7 in a row rising or falling (a tie breaks the "
+            "trend); 2 of 3 in a row beyond 2 sigma on one side (points beyond 3 sigma count). "
+            "With --json each point lists its rules."
+        ),
+    ] = "anhoej",
     multiply: Annotated[float, typer.Option(help="Scale values, e.g. 100 or 1000.")] = 1.0,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     svg: Annotated[Path | None, typer.Option("--svg", help="Write the chart as SVG.")] = None,
@@ -253,6 +281,12 @@ def chart(
     lang = normalise_language(language)
     if title is not None and has_forbidden_characters(title, multiline=False):
         refusal = gettext_in(lang, "--title cannot hold line breaks or control characters.")
+        typer.echo(gettext_in(lang, "Error: {message}").format(message=refusal), err=True)
+        raise typer.Exit(BAD_INPUT)
+    if rules == "mdc" and chart not in SPC_CHARTS:
+        refusal = gettext_in(
+            lang, "--rules mdc is for i, p, u and c charts, not for a {chart} chart."
+        ).format(chart=chart)
         typer.echo(gettext_in(lang, "Error: {message}").format(message=refusal), err=True)
         raise typer.Exit(BAD_INPUT)
     try:

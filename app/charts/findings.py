@@ -9,53 +9,100 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from app.charts.ihi import IhiAnalysis, Trend
+from app.charts.mdc import MdcAnalysis, Stretch
 from app.charts.models import Finding, FindingKind, Side
+from app.charts.numbers import format_number
 from app.charts.runs import ABOVE, Run, RunsAnalysis
 from app.core.i18n import LANGUAGES, gettext_in
 
+
+def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention, a keyword of `make messages`
+    """Mark a message id for extraction; ``translated`` translates it when it is used."""
+    return msgid
+
+
 LONG_RUN_MESSAGES = {
-    ("above", True): "Unusually long run above the median: {length} points in a row "
-    "from {start} to {end} (more than {limit} is unusual).",
-    ("below", True): "Unusually long run below the median: {length} points in a row "
-    "from {start} to {end} (more than {limit} is unusual).",
-    ("above", False): "Unusually long run above the centre line: {length} points in a row "
-    "from {start} to {end} (more than {limit} is unusual).",
-    ("below", False): "Unusually long run below the centre line: {length} points in a row "
-    "from {start} to {end} (more than {limit} is unusual).",
+    ("above", True): N_(
+        "Unusually long run above the median: {length} points in a row "
+        "from {start} to {end} (more than {limit} is unusual)."
+    ),
+    ("below", True): N_(
+        "Unusually long run below the median: {length} points in a row "
+        "from {start} to {end} (more than {limit} is unusual)."
+    ),
+    ("above", False): N_(
+        "Unusually long run above the centre line: {length} points in a row "
+        "from {start} to {end} (more than {limit} is unusual)."
+    ),
+    ("below", False): N_(
+        "Unusually long run below the centre line: {length} points in a row "
+        "from {start} to {end} (more than {limit} is unusual)."
+    ),
 }
 FEW_CROSSINGS_MESSAGES = {
-    True: "Too few crossings of the median: {crossings} "
-    "(fewer than {limit} is unusual for {n_useful} points).",
-    False: "Too few crossings of the centre line: {crossings} "
-    "(fewer than {limit} is unusual for {n_useful} points).",
+    True: N_(
+        "Too few crossings of the median: {crossings} "
+        "(fewer than {limit} is unusual for {n_useful} points)."
+    ),
+    False: N_(
+        "Too few crossings of the centre line: {crossings} "
+        "(fewer than {limit} is unusual for {n_useful} points)."
+    ),
 }
 SHIFT_MESSAGES = {
-    ("above", True): "Shift: {length} points in a row above the median from {start} to {end}.",
-    ("below", True): "Shift: {length} points in a row below the median from {start} to {end}.",
-    ("above", False): "Shift: {length} points in a row above the centre line "
-    "from {start} to {end}.",
-    ("below", False): "Shift: {length} points in a row below the centre line "
-    "from {start} to {end}.",
+    ("above", True): N_("Shift: {length} points in a row above the median from {start} to {end}."),
+    ("below", True): N_("Shift: {length} points in a row below the median from {start} to {end}."),
+    ("above", False): N_(
+        "Shift: {length} points in a row above the centre line from {start} to {end}."
+    ),
+    ("below", False): N_(
+        "Shift: {length} points in a row below the centre line from {start} to {end}."
+    ),
 }
 TREND_MESSAGES = {
-    "up": "Trend: {length} points in a row going up from {start} to {end}.",
-    "down": "Trend: {length} points in a row going down from {start} to {end}.",
+    "up": N_("Trend: {length} points in a row going up from {start} to {end}."),
+    "down": N_("Trend: {length} points in a row going down from {start} to {end}."),
 }
 SIGMA_MESSAGES = {
-    ("above", False): "Point above the upper control limit: {periods}.",
-    ("above", True): "Points above the upper control limit: {periods}.",
-    ("below", False): "Point below the lower control limit: {periods}.",
-    ("below", True): "Points below the lower control limit: {periods}.",
+    ("above", False): N_("Point above the upper control limit: {periods}."),
+    ("above", True): N_("Points above the upper control limit: {periods}."),
+    ("below", False): N_("Point below the lower control limit: {periods}."),
+    ("below", True): N_("Points below the lower control limit: {periods}."),
+}
+TWO_OF_THREE_MESSAGES = {
+    "above": N_("2 of 3 points in a row more than 2 sigma above the centre line: {periods}."),
+    "below": N_("2 of 3 points in a row more than 2 sigma below the centre line: {periods}."),
+}
+AT_LIMIT_MESSAGES = {
+    True: N_(
+        "The median is {limit}{unit}, the measure's limit: points can only fall on one side of it, "
+        "so the run rules do not judge this phase. The measure is at its limit."
+    ),
+    False: N_(
+        "The centre line is {limit}{unit}, the measure's limit: points can only fall on one side "
+        "of it, so the run rules do not judge this phase. The measure is at its limit."
+    ),
 }
 ASTRONOMICAL_MESSAGES = {
-    False: "Astronomical point marked by the team: {periods}.",
-    True: "Astronomical points marked by the team: {periods}.",
+    False: N_("Astronomical point marked by the team: {periods}."),
+    True: N_("Astronomical points marked by the team: {periods}."),
 }
 
 
 def translated(msgid: str, **fields: object) -> dict[str, str]:
-    """Return a message in every language, with its placeholders filled in."""
-    return {language: gettext_in(language, msgid).format(**fields) for language in LANGUAGES}
+    """Return a message in every language, with its placeholders filled in.
+
+    Float fields are written in each language's own way (a decimal comma in bokmål).
+    """
+    return {
+        language: gettext_in(language, msgid).format(
+            **{
+                name: format_number(value, language) if isinstance(value, float) else value
+                for name, value in fields.items()
+            }
+        )
+        for language in LANGUAGES
+    }
 
 
 def periods_text(numbers: Sequence[int], labels: Mapping[int, str]) -> str:
@@ -248,6 +295,53 @@ def note_findings(
         )
         found.append(_finding("incomplete", part, text, points=incomplete))
     return found
+
+
+def mdc_findings(*, part: int, analysis: MdcAnalysis, labels: Mapping[int, str]) -> list[Finding]:
+    """Describe the Making Data Count rules' verdict on one phase (limits apart)."""
+    found = []
+    for stretch in analysis.shifts:
+        side: Side = "above" if stretch.direction > 0 else "below"
+        text = translated(
+            SHIFT_MESSAGES[(side, False)],
+            length=stretch.length,
+            start=labels[stretch.points[0]],
+            end=labels[stretch.points[-1]],
+        )
+        found.append(
+            _finding("shift", part, text, is_signal=True, side=side, points=stretch.points)
+        )
+    found.extend(_mdc_trend_finding(part, stretch, labels) for stretch in analysis.trends)
+    for stretch in analysis.two_of_three:
+        side = "above" if stretch.direction > 0 else "below"
+        text = translated(TWO_OF_THREE_MESSAGES[side], periods=periods_text(stretch.points, labels))
+        found.append(
+            _finding("two_of_three", part, text, is_signal=True, side=side, points=stretch.points)
+        )
+    if not found:
+        text = translated(
+            "No shift (7 on one side), trend (7 rising or falling) or 2 of 3 beyond 2 sigma."
+        )
+        found.append(_finding("no_mdc_signal", part, text))
+    return found
+
+
+def _mdc_trend_finding(part: int, stretch: Stretch, labels: Mapping[int, str]) -> Finding:
+    """Describe one Making Data Count trend."""
+    direction: Side = "up" if stretch.direction > 0 else "down"
+    text = translated(
+        TREND_MESSAGES[direction],
+        length=stretch.length,
+        start=labels[stretch.points[0]],
+        end=labels[stretch.points[-1]],
+    )
+    return _finding("trend", part, text, is_signal=True, side=direction, points=stretch.points)
+
+
+def at_limit_finding(*, part: int, limit: float, per_cent: bool, median: bool) -> Finding:
+    """Say that the centre line sits on the measure's limit, so the run rules do not judge."""
+    text = translated(AT_LIMIT_MESSAGES[median], limit=limit, unit=" %" if per_cent else "")
+    return _finding("at_limit", part, text)
 
 
 def no_data_finding(*, part: int) -> Finding:

@@ -100,6 +100,22 @@ def control_limits(
     return Limits(centre - spread, centre + spread)
 
 
+def point_sigma(
+    chart: str, *, centre: float | None, denominator: float | None, amr: float | None
+) -> float | None:
+    """Return one point's sigma (a third of its unclipped limits' spread), None without one."""
+    if centre is None or chart == "run":
+        return None
+    if chart in ("p", "u"):
+        if not denominator:
+            return None
+        spread = centre * (1.0 - centre) if chart == "p" else centre
+        return math.sqrt(max(spread, 0.0) / denominator)
+    if chart == "c":
+        return math.sqrt(max(centre, 0.0))
+    return None if amr is None else amr / D2
+
+
 def outside_limits(value: float | None, limits: Limits) -> bool:
     """Return whether a value lies beyond its limits (touching a limit is inside)."""
     if value is None:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 ChartType = Literal["run", "p", "u", "c", "i"]
-RuleSet = Literal["anhoej", "ihi"]
+RuleSet = Literal["anhoej", "ihi", "mdc"]
 Side = Literal["above", "below", "up", "down"]
 FindingKind = Literal[
     # signals of non-random variation
@@ -20,9 +20,12 @@ FindingKind = Literal[
     "too_few_runs",
     "too_many_runs",
     "astronomical",
+    "two_of_three",
     # plain notes
     "no_runs_signal",
     "no_ihi_signal",
+    "no_mdc_signal",
+    "at_limit",
     "within_limits",
     "too_few_points",
     "no_data",
@@ -34,6 +37,29 @@ FindingKind = Literal[
 SPC_CHARTS: frozenset[str] = frozenset({"p", "u", "c", "i"})
 # Signals about a whole phase rather than particular points: drawn on the centre line.
 PHASE_SIGNALS: frozenset[str] = frozenset({"few_crossings", "too_few_runs", "too_many_runs"})
+# The rules of each rule set, in the order a point lists them, from the finding that shows each.
+RULES_OF: dict[str, dict[str, str]] = {
+    "anhoej": {
+        "long_run": "long_run",
+        "few_crossings": "few_crossings",
+        "sigma": "beyond_limits",
+        "astronomical": "astronomical",
+    },
+    "ihi": {
+        "shift": "shift",
+        "trend": "trend",
+        "too_few_runs": "too_few_runs",
+        "too_many_runs": "too_many_runs",
+        "sigma": "beyond_limits",
+        "astronomical": "astronomical",
+    },
+    "mdc": {
+        "sigma": "beyond_limits",
+        "shift": "shift",
+        "trend": "trend",
+        "two_of_three": "two_of_three",
+    },
+}
 
 
 class Annotation(NamedTuple):
@@ -114,6 +140,16 @@ class PointResult:
             "sigma, astronomical); phase-level ones show in runs_signal."
         ),
     ] = field(default_factory=list)
+    rules: Annotated[
+        tuple[str, ...],
+        Field(
+            description="Names of the chosen rule set's rules this point takes part in: for "
+            "mdc beyond_limits, shift, trend, two_of_three; for anhoej long_run, "
+            "few_crossings, beyond_limits; for ihi shift, trend, too_few_runs, "
+            "too_many_runs, beyond_limits, astronomical. Empty when none (a tuple: the "
+            "empty one is shared, a million points need no million lists)."
+        ),
+    ] = ()
 
 
 class PartResult(BaseModel):

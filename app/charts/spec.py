@@ -4,8 +4,12 @@ The spec is a plain dict: the browser draws it with vega-embed, the server turns
 or PNG with ``render_svg`` and ``render_png``, the one way into vl-convert: it strips every
 character vl-convert cannot take (a C0 control character, U+FFFE or U+FFFF aborts the whole
 process), so no stored text ever reaches it raw. Signal points differ from the others in
-colour and in shape (so the chart reads in greyscale too); incomplete periods are hollow; the
-centre line of a phase with a runs signal is red and dashed, as in qicharts2.
+colour and in shape (so the chart reads in greyscale too); incomplete periods are hollow, in
+the legend too; the centre line of a phase with a runs signal is red and dashed, as in
+qicharts2. The subtitle names the rule set. The x-axis starts at the first period with a
+value (the rows before it stay in the data, for the page's table). Numbers on the axes and
+in the tooltips are written in the user's language (``config.locale``, and texts made with
+Babel); a tooltip gives the counts behind a share ("3 av 3").
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.charts.models import SPC_CHARTS, Annotation, ChartResult, PointResult
+from app.charts.numbers import format_number, vega_locale
+from app.charts.rulesets import rule_set_name
 from app.core.i18n import gettext_in
 from app.core.text import printable
 
@@ -28,6 +34,7 @@ STATUS_STYLE = {  # status: (colour, shape)
     "excluded": (MUTED_COLOUR, "cross"),
     "incomplete": (LINE_COLOUR, "circle"),
 }
+HOLLOW = "#ffffff"  # the fill of an incomplete point, on the chart and in the legend
 
 
 def chart_name(chart: str, language: str) -> str:
@@ -63,6 +70,26 @@ def _status_labels(language: str) -> dict[str, str]:
     }
 
 
+def value_text(value: float | None, *, multiply: float, language: str) -> str:
+    """Return a plotted value as the tooltip writes it: per cent with a sign, 1 decimal."""
+    if value is None:
+        return ""
+    text = format_number(value, language, decimals=1 if abs(value) < 1000 else 0)
+    return f"{text} %" if multiply == 100 else text
+
+
+def count_text(point: PointResult, language: str) -> str:
+    """Return the counts behind a point, "3 of 3" ("3 av 3"), or the count alone."""
+    if point.numerator is None:
+        return ""
+    numerator = format_number(point.numerator, language, decimals=2)
+    if point.denominator is None:
+        return numerator
+    return gettext_in(language, "{numerator} of {denominator}").format(
+        numerator=numerator, denominator=format_number(point.denominator, language, decimals=2)
+    )
+
+
 def _rows(result: ChartResult, language: str) -> list[dict[str, Any]]:
     """Return the data rows of the spec, one per point."""
     runs_signals = {part.part: bool(part.runs_signal) for part in result.parts}
@@ -79,9 +106,33 @@ def _rows(result: ChartResult, language: str) -> list[dict[str, Any]]:
             "runs_signal": runs_signals[point.part],
             "status": labels[_status(point)],
             "incomplete": point.incomplete,
+            "value_text": value_text(point.value, multiply=result.multiply, language=language),
+            "count_text": count_text(point, language),
         }
         for point in result.points
     ]
+
+
+def first_shown(result: ChartResult) -> int:
+    """Return the number of the first point with a value (1 when there is none)."""
+    return next((p.number for p in result.points if p.value is not None), 1)
+
+
+def _y_scale(result: ChartResult, goal: float | None) -> dict[str, Any]:
+    """A y scale that never collapses: all values equal (e.g. all 0) get a span of their own."""
+    numbers = [
+        n for p in result.points for n in (p.value, p.centre, p.lower, p.upper) if n is not None
+    ] + ([goal] if goal is not None else [])
+    if not numbers or max(numbers) > min(numbers):
+        return {}
+    level = numbers[0]
+    span = 10.0 if result.multiply == 100 else 1.0
+    low, high = level - span, level + span
+    if level >= 0:
+        low = max(low, 0.0)
+    if result.multiply == 100:
+        high = min(high, 100.0) if level <= 100 else high
+    return {"scale": {"domain": [low, high]}}
 
 
 def chart_spec(
@@ -96,7 +147,8 @@ def chart_spec(
     height: int = 320,
 ) -> dict[str, Any]:
     """Build a Vega-Lite spec: points and line, centre line per phase, limits, goal, notes."""
-    periods = [point.period for point in result.points]
+    first = first_shown(result)
+    periods = [point.period for point in result.points[first - 1 :]]
     x = {
         "field": "period",
         "type": "ordinal",
@@ -104,7 +156,11 @@ def chart_spec(
         "title": gettext_in(language, "Period"),
         "axis": {"labelAngle": -45 if len(periods) > 12 else 0},
     }
-    y_axis = {"type": "quantitative", "title": y_title or gettext_in(language, "Value")}
+    y_axis = {
+        "type": "quantitative",
+        "title": y_title or gettext_in(language, "Value"),
+        **_y_scale(result, goal),
+    }
     part_lines = {"field": "part", "type": "nominal"}
     layers: list[dict[str, Any]] = [
         {
@@ -149,15 +205,21 @@ def chart_spec(
     shown = [(period, note) for period, note in annotations if period in known]
     if shown:
         layers += _annotation_layers(shown, x)
-    return {
+    spec: dict[str, Any] = {
         "$schema": SCHEMA,
-        "title": title or chart_name(result.chart, language),
+        "title": {
+            "text": title or chart_name(result.chart, language),
+            "subtitle": rule_set_name(result.rules, language),
+        },
         "width": width,
         "height": height,
         "data": {"values": _rows(result, language)},
         "layer": layers,
-        "config": {"view": {"stroke": None}},
+        "config": {"view": {"stroke": None}, "locale": {"number": vega_locale(language)}},
     }
+    if first > 1:  # leading periods without a value: off the axis, kept for the table
+        spec["transform"] = [{"filter": f"datum.number >= {first}"}]
+    return spec
 
 
 def _points_layer(
@@ -170,34 +232,32 @@ def _points_layer(
     ]
     domain = [labels[status] for status in present]
     colours = [STATUS_STYLE[status][0] for status in present]
+    fills = [HOLLOW if status == "incomplete" else STATUS_STYLE[status][0] for status in present]
     legend = {"title": None, "orient": "bottom"}
+    by_status = {"field": "status", "type": "nominal"}
     return {
-        "mark": {"type": "point", "filled": True, "size": 60, "strokeWidth": 1.5},
+        # not "filled": colour is the outline, and the fill (white for incomplete) its own
+        # channel, so that the legend's symbol is hollow exactly where the points are
+        "mark": {"type": "point", "filled": False, "size": 60, "strokeWidth": 1.5, "opacity": 1},
         "encoding": {
             "x": x,
             "y": {"field": "value", **y_axis},
-            "color": {
-                "field": "status",
-                "type": "nominal",
-                "scale": {"domain": domain, "range": colours},
-                "legend": legend,
-            },
+            "color": {**by_status, "scale": {"domain": domain, "range": colours}, "legend": legend},
+            "fill": {**by_status, "scale": {"domain": domain, "range": fills}, "legend": legend},
             "shape": {
-                "field": "status",
-                "type": "nominal",
+                **by_status,
                 "scale": {"domain": domain, "range": [STATUS_STYLE[s][1] for s in present]},
                 "legend": legend,
             },
-            "stroke": {
-                "field": "status",
-                "type": "nominal",
-                "scale": {"domain": domain, "range": colours},
-                "legend": None,
-            },
-            "fillOpacity": {"condition": {"test": "datum.incomplete", "value": 0}, "value": 1},
             "tooltip": [
                 {"field": "period", "type": "ordinal", "title": gettext_in(language, "Period")},
-                {"field": "value", "type": "quantitative", "title": gettext_in(language, "Value")},
+                {"field": "value_text", "type": "nominal", "title": gettext_in(language, "Value")},
+                {
+                    "field": "count_text",
+                    "type": "nominal",
+                    "title": gettext_in(language, "Counted"),
+                },
+                {"field": "status", "type": "nominal", "title": gettext_in(language, "Status")},
             ],
         },
     }

@@ -1,11 +1,14 @@
 """Comparison of units: coordinators compare a core measure across teams, organisations or
-networks in small multiples, a table and a funnel plot of the latest whole quarter.
+networks in small multiples, a table and a funnel plot of the whole months of the chosen
+range (without a range: the latest whole quarter).
 
 The comparison shows core measures only (the ones compared across regions) and applies
 ``app.measures.suppression`` to everyone who may not see a unit's patients: small cells and
 the cells they could be worked out from are hidden, by month only; a unit's total over the
-range (table) or the quarter (funnel) is shown only when every month in it is shown. A hidden
-total reads "<5" when it is itself small, "–" otherwise.
+range (table) or the funnel's months is shown only when every month in it is shown. A hidden
+total reads "<5" when it is itself small, "–" otherwise. Units outside the funnel's limits
+are marked and named: ``position`` is ``above``/``below`` the 99.8 % limits, ``above95``/
+``below95`` between the 95 % and 99.8 % limits, or ``inside``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from app.measures.access import may_see_unit, suppresses_for, units_of
 from app.measures.aggregate import Level, count_items, fold
 from app.measures.catalogue import MeasureDefinition
 from app.measures.chart_data import (
+    DEFAULT_SPAN,
     MeasureChart,
     MeasureInfo,
     MeasureRequestError,
@@ -68,6 +72,11 @@ class Comparison:
     funnel: list[dict[str, Any]] = field(default_factory=list)
     funnel_hidden: list[str] = field(default_factory=list)
     pooled: float | None = None
+    funnel_empty: str | None = None
+
+    def funnel_outside(self, position: str) -> list[str]:
+        """The names of the funnel's units at one position (e.g. above the 99.8 % limits)."""
+        return [unit["unit"] for unit in self.funnel if unit["position"] == position]
 
 
 def last_quarter(today: date) -> tuple[date, date, str]:
@@ -76,6 +85,49 @@ def last_quarter(today: date) -> tuple[date, date, str]:
     last_day = this_quarter - timedelta(days=1)
     first_day = date(last_day.year, last_day.month - 2, 1)
     return first_day, last_day, f"{first_day.year}-Q{(first_day.month - 1) // 3 + 1}"
+
+
+def _month_start(day: date) -> date:
+    """The first day of a day's month."""
+    return day.replace(day=1)
+
+
+def _month_last(day: date) -> date:
+    """The last day of a day's month."""
+    return (_month_start(day) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def funnel_months(
+    today: date, start: date | None, end: date | None, *, span: timedelta = DEFAULT_SPAN["month"]
+) -> tuple[date, date, str] | None:
+    """The whole months of the chosen range that have ended: first day, last day and label;
+    None when there is none. Without any date, the latest whole quarter."""
+    if start is None and end is None:
+        return last_quarter(today)
+    stop = end or today
+    last_day = stop if _month_last(stop) == stop else _month_start(stop) - timedelta(days=1)
+    last_day = min(last_day, _month_start(today) - timedelta(days=1))
+    begin = start or stop - span
+    first_day = begin if begin.day == 1 else _month_last(begin) + timedelta(days=1)
+    if first_day > last_day:
+        return None
+    first_label, last_label = f"{first_day:%Y-%m}", f"{last_day:%Y-%m}"
+    label = first_label if first_label == last_label else f"{first_label} – {last_label}"
+    return first_day, last_day, label
+
+
+def funnel_position(pooled: float, y: float, n: float) -> str:
+    """Where a unit's share lies against the 95 % and 99.8 % limits at its size."""
+    share = y / n
+    low998, high998 = funnel_limits(pooled, n, Z998)
+    low95, high95 = funnel_limits(pooled, n, Z95)
+    if share > high998:
+        return "above"
+    if share < low998:
+        return "below"
+    if share > high95:
+        return "above95"
+    return "below95" if share < low95 else "inside"
 
 
 def funnel_limits(pooled: float, n: float, z: float) -> tuple[float, float]:
@@ -138,17 +190,23 @@ def comparison(
         )
         for c in charts
     ]
-    first, last, label = last_quarter(now.astimezone(get_settings().zone).date())
+    months = funnel_months(now.astimezone(get_settings().zone).date(), start, end)
     found = Comparison(
         info=measure_info(measure),
         level=chosen,
         period=period,
         charts=charts,
         rows=table,
-        quarter=label,
+        quarter=months[2] if months else "",
     )
-    if measure.type == "proportion":
-        _add_funnel(session, found, measure, chosen, first, last, now, hide, viewer)
+    if measure.type != "proportion":
+        found.funnel_empty = _("The measure is not a share, so it has no funnel plot.")
+    elif months is None:
+        found.funnel_empty = _(
+            "No funnel plot: the chosen range holds no whole month that has ended."
+        )
+    else:
+        _add_funnel(session, found, measure, chosen, months[0], months[1], now, hide, viewer)
     return found
 
 
@@ -229,10 +287,19 @@ def _add_funnel(
         if hide[unit_id] and not shown_total(month in hidden.get(unit_id, ()) for month in months):
             found.funnel_hidden.append(name)
             continue
-        found.funnel.append({"unit": name, "n": n, "rate": 100 * y / n})
+        found.funnel.append({"unit": name, "n": n, "rate": 100 * y / n, "y": y})
         shown_y, shown_n = shown_y + y, shown_n + n
     # pooled over the units drawn only: a share of hidden counts could narrow them down
     found.pooled = shown_y / shown_n if shown_n else None
+    for unit in found.funnel:
+        y = unit.pop("y")
+        unit["position"] = funnel_position(found.pooled or 0.0, y, unit["n"])
+    if not found.funnel:
+        found.funnel_empty = (
+            _("No funnel plot: every unit has a hidden month in {months}.")
+            if found.funnel_hidden
+            else _("No funnel plot: nothing was counted in {months}.")
+        ).format(months=found.quarter)
 
 
 def funnel_curve(pooled: float, max_n: float) -> list[dict[str, float]]:

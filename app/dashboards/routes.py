@@ -12,6 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
+from app.charts import rule_set_name
+from app.charts.numbers import format_number
 from app.checklists.worklist import TEAM_COOKIE, chosen_team, remember_team, team_choices
 from app.core.config import get_settings
 from app.core.db import utcnow
@@ -21,7 +23,7 @@ from app.core.templating import render
 from app.dashboards import service
 from app.dashboards.comparison import comparison, funnel_curve, units_in_range
 from app.dashboards.report import month_name, monthly_report, read_month
-from app.dashboards.specs import funnel_spec, small_multiples_spec
+from app.dashboards.specs import funnel_position_labels, funnel_spec, small_multiples_spec
 from app.measures.annotations import list_annotations
 from app.measures.chart_data import MeasureRequestError
 from app.measures.exclusions import list_exclusions
@@ -279,7 +281,14 @@ def read_comparison(
         found.charts, title=found.info.title, y_title=y_title, language=language
     )
     context["has_data"] = bool(units_in_range(found.charts))
+    rule_sets = sorted({chart.rules for chart in found.charts})
+    context["rules_caption"] = ", ".join(rule_set_name(rules, language) for rules in rule_sets)
     if found.funnel and found.pooled is not None:
+        context["pooled_text"] = format_number(100 * found.pooled, language)
+        labels = funnel_position_labels(language)
+        context["funnel_positions"] = [
+            (p, labels[p]) for p in ("above", "below", "above95", "below95")
+        ]
         curve = funnel_curve(found.pooled, max(u["n"] for u in found.funnel))
         context["funnel"] = funnel_spec(
             found.funnel,

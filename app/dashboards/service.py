@@ -14,12 +14,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.charts import chart_spec
+from app.charts import chart_spec, rule_set_name, rule_set_summary
+from app.charts.advice import too_few_per_period
+from app.charts.models import SPC_CHARTS
 from app.charts.models import Annotation as ChartNote
+from app.charts.numbers import format_number
+from app.charts.spec import chart_name
 from app.core.deps import Forbidden
 from app.core.i18n import _, current_language
 from app.measures.aggregate import Level
-from app.measures.catalogue import MeasureDefinition, measures_in_use
+from app.measures.catalogue import CHARTS_FOR_TYPE, MeasureDefinition, measures_in_use
 from app.measures.chart_data import (
     MeasureChart,
     MeasureInfo,
@@ -34,6 +38,7 @@ from app.measures.service import (
     measure_info,
     unit_series,
 )
+from app.org.chart_rules import unit_chart_rules
 from app.org.scope import Viewer
 
 
@@ -46,6 +51,38 @@ class DashboardChart:
     spec: dict[str, Any] | None = None
     verdict: str = ""
     message: str | None = None
+    rules_caption: str = ""
+    rules_help: str = ""
+    advice: str | None = None
+
+
+def spc_chart_of(measure_type: str) -> str:
+    """The SPC chart of a measure type (p for shares, c for counts, i for means)."""
+    return next(chart for chart in CHARTS_FOR_TYPE[measure_type] if chart != "run")
+
+
+def chart_choice(rules: str, measure_type: str) -> str | None:
+    """The chart type a network's rules ask for: Making Data Count reads SPC charts."""
+    return spc_chart_of(measure_type) if rules == "mdc" else None
+
+
+def rules_caption(chart: MeasureChart) -> str:
+    """Say which chart and rule set a chart is read by, e.g. "P chart · Anhøj rules"."""
+    language = current_language()
+    return f"{chart_name(chart.chart, language)} · {rule_set_name(chart.rules, language)}"
+
+
+def weekly_advice(chart: MeasureChart) -> str | None:
+    """Suggest the monthly view when a weekly chart counts fewer than 10 items a week."""
+    if chart.period != "week":
+        return None
+    median = too_few_per_period(chart.result)
+    if median is None:
+        return None
+    return _(
+        "Few items a week (median {n}): a weekly share then swings between 0 and 100 % and "
+        "its limits are wide. The monthly view counts about four times as many items per point."
+    ).format(n=format_number(median, current_language()))
 
 
 def dashboard_measures() -> list[MeasureDefinition]:
@@ -63,6 +100,9 @@ def _chart_item(chart: MeasureChart, direction: str) -> DashboardChart:
         message=None
         if any(p.value is not None for p in chart.points)
         else _("No data in this range: choose another period or date range."),
+        rules_caption=rules_caption(chart),
+        rules_help=rule_set_summary(chart.rules, current_language()),
+        advice=weekly_advice(chart),
     )
 
 
@@ -88,13 +128,23 @@ def verdict(chart: MeasureChart, direction: str) -> str:
         return _("No data in this range.")
     part = result.parts[-1]
     signals = [f for f in part.findings if f.is_signal]
+    at_limit = next((f for f in part.findings if f.kind == "at_limit"), None)
     since = ""
     label = chart.parts[-1].label if chart.parts else None
     if label and len(result.parts) > 1:
         since = " " + _("since the change '{title}'").format(title=label.split(" ", 1)[-1])
     if not signals:
+        if at_limit is not None and part.centre is not None:
+            value = format_number(part.centre, current_language())
+            unit = " %" if chart.measure.type == "proportion" else ""
+            return _(
+                "At its limit: the centre line is {value}{since}, and the run rules cannot "
+                "judge a measure that cannot go further."
+            ).format(value=value + unit, since=since)
         if part.runs_signal is None:
             return _("Too few points yet to judge the variation{since}.").format(since=since)
+        if result.chart in SPC_CHARTS:
+            return _("Random variation around the centre line{since}.").format(since=since)
         return _("Random variation around the median{since}.").format(since=since)
     finding = signals[0]
     good = {"above": "up", "below": "down", "up": "up", "down": "down"}.get(finding.side or "")
@@ -144,6 +194,7 @@ def team_dashboard(
     if period not in ("week", "month"):
         raise MeasureRequestError(_("The period must be 'week' or 'month'."))
     combined_window([period], start, end, now)  # a bad range is refused before any query
+    rules = unit_chart_rules(session, level="team", unit_id=team_id)
     shown: list[DashboardChart] = []
     for measure in followed_measures(session, team_id=team_id):
         info = measure_info(measure)
@@ -160,6 +211,8 @@ def team_dashboard(
             end=end,
             now=now,
             unit_ids=[team_id],
+            chart=chart_choice(rules, measure.type),
+            rules=rules,  # type: ignore[arg-type]
         )
         shown.append(_chart_item(charts[0], measure.direction))
     for manual in list_manual_measures(session, viewer=viewer, team_id=team_id):
@@ -175,6 +228,8 @@ def team_dashboard(
             start=start,
             end=end,
             now=now,
+            chart=chart_choice(rules, info.type),
+            rules=rules,  # type: ignore[arg-type]
         )
         shown.append(_chart_item(chart, manual.direction))
     return shown
@@ -204,6 +259,7 @@ def team_measure(
                 periods=", ".join(_(p) for p in measure.periods), period=_(period)
             )
         )
+    rules = unit_chart_rules(session, level="team", unit_id=team_id)
     chart = unit_series(
         session,
         viewer=viewer,
@@ -214,10 +270,7 @@ def team_measure(
         end=end,
         now=now,
         unit_ids=[team_id],
+        chart=chart_choice(rules, measure.type),
+        rules=rules,  # type: ignore[arg-type]
     )[0]
-    return DashboardChart(
-        info=chart.measure,
-        chart=chart,
-        spec=spec_for(chart),
-        verdict=verdict(chart, measure.direction),
-    )
+    return _chart_item(chart, measure.direction)

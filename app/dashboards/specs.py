@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from app.charts.numbers import format_number, vega_locale
+from app.charts.rulesets import rule_set_name
 from app.charts.spec import LINE_COLOUR, MUTED_COLOUR, SCHEMA, SIGNAL_COLOUR, STATUS_STYLE
 from app.core.i18n import gettext_in
 from app.measures.chart_data import MeasureChart
+
+WARNING_COLOUR = "#b35900"
 
 
 def _status(signals: bool, incomplete: bool) -> str:
@@ -52,9 +56,11 @@ def small_multiples_spec(
     }
     y = {"type": "quantitative", "title": y_title}
     order = ["point", "signal", "incomplete"]
+    rules = {chart.rules for chart in charts}
+    subtitle = rule_set_name(rules.pop(), language) if len(rules) == 1 else None
     spec: dict[str, Any] = {
         "$schema": SCHEMA,
-        "title": title,
+        "title": {"text": title, **({"subtitle": subtitle} if subtitle else {})},
         "data": {"values": rows},
         "facet": {
             "field": "unit",
@@ -110,7 +116,7 @@ def small_multiples_spec(
                         "tooltip": [
                             {"field": "unit"},
                             {"field": "period"},
-                            {"field": "value", "type": "quantitative", "format": ".1f"},
+                            {"field": "value", "type": "quantitative", "format": ",.1f"},
                         ],
                     },
                 },
@@ -119,12 +125,32 @@ def small_multiples_spec(
         "resolve": {"scale": {"y": "shared"}},
         # the page labels the whole figure and gives the table as its text alternative;
         # per-mark ARIA in faceted panels would leave unlabelled symbol groups
-        "config": {"view": {"stroke": "#dddddd"}},
+        "config": {"view": {"stroke": "#dddddd"}, "locale": {"number": vega_locale(language)}},
         "description": title,
     }
     for layer in spec["spec"]["layer"]:
         layer["mark"]["aria"] = False
     return spec
+
+
+FUNNEL_STYLE = {  # position: (colour, shape); outside the limits differs in both
+    "inside": (LINE_COLOUR, "circle"),
+    "above95": (WARNING_COLOUR, "triangle-up"),
+    "below95": (WARNING_COLOUR, "triangle-down"),
+    "above": (SIGNAL_COLOUR, "diamond"),
+    "below": (SIGNAL_COLOUR, "square"),
+}
+
+
+def funnel_position_labels(language: str) -> dict[str, str]:
+    """Legend words for where a unit lies against the funnel's limits."""
+    return {
+        "inside": gettext_in(language, "Within the limits"),
+        "above95": gettext_in(language, "Above the 95 % limit"),
+        "below95": gettext_in(language, "Below the 95 % limit"),
+        "above": gettext_in(language, "Above the 99.8 % limit"),
+        "below": gettext_in(language, "Below the 99.8 % limit"),
+    }
 
 
 def funnel_spec(
@@ -135,9 +161,30 @@ def funnel_spec(
     title: str,
     language: str,
 ) -> dict[str, Any]:
-    """Proportion against denominator per unit, 95 % and 99.8 % limits around the pooled rate."""
-    x = {"field": "n", "type": "quantitative", "title": gettext_in(language, "Items counted")}
+    """Proportion against denominator per unit, 95 % and 99.8 % limits around the pooled rate.
+
+    Units outside a limit differ in colour and shape and carry their name; the others are
+    named in their tooltip only, so that labels do not pile up where most units sit.
+    """
+    x = {
+        "field": "n",
+        "type": "quantitative",
+        "title": gettext_in(language, "Items counted"),
+        "axis": {"tickCount": 8, "labelOverlap": True},
+    }
     y_title = gettext_in(language, "Per cent")
+    labels = funnel_position_labels(language)
+    present = [p for p in FUNNEL_STYLE if any(u.get("position", "inside") == p for u in units)]
+    rows = [
+        {
+            **unit,
+            "where": labels[unit.get("position", "inside")],
+            "rate_text": f"{format_number(unit['rate'], language)} %",
+            "n_text": format_number(unit["n"], language, decimals=0),
+            "named": unit.get("position", "inside") != "inside",
+        }
+        for unit in units
+    ]
     limit_layers = []
     for field, dash, colour in (
         ("low95", [4, 3], MUTED_COLOUR),
@@ -155,6 +202,9 @@ def funnel_spec(
                 },
             }
         )
+    by_where = {"field": "where", "type": "nominal"}
+    legend = {"title": None, "orient": "bottom"}
+    domain = [labels[p] for p in present]
     return {
         "$schema": SCHEMA,
         "title": title,
@@ -168,20 +218,33 @@ def funnel_spec(
                 "encoding": {"y": {"field": "pooled", "type": "quantitative"}},
             },
             {
-                "data": {"values": list(units)},
-                "mark": {"type": "point", "filled": True, "size": 70, "color": LINE_COLOUR},
+                "data": {"values": rows},
+                "mark": {"type": "point", "filled": True, "size": 70, "opacity": 1},
                 "encoding": {
                     "x": x,
                     "y": {"field": "rate", "type": "quantitative", "title": y_title},
+                    "color": {
+                        **by_where,
+                        "scale": {"domain": domain, "range": [FUNNEL_STYLE[p][0] for p in present]},
+                        "legend": legend,
+                    },
+                    "shape": {
+                        **by_where,
+                        "scale": {"domain": domain, "range": [FUNNEL_STYLE[p][1] for p in present]},
+                        "legend": legend,
+                    },
                     "tooltip": [
-                        {"field": "unit"},
-                        {"field": "rate", "type": "quantitative", "format": ".1f"},
+                        {"field": "unit", "title": gettext_in(language, "Unit")},
+                        {"field": "rate_text", "title": y_title},
+                        {"field": "n_text", "title": gettext_in(language, "Items counted")},
+                        {"field": "where", "title": gettext_in(language, "Position")},
                     ],
                 },
             },
             {
-                "data": {"values": list(units)},
-                "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 10},
+                "data": {"values": rows},
+                "transform": [{"filter": "datum.named"}],
+                "mark": {"type": "text", "align": "left", "dx": 7, "dy": -6, "fontSize": 11},
                 "encoding": {
                     "x": x,
                     "y": {"field": "rate", "type": "quantitative"},
@@ -189,5 +252,5 @@ def funnel_spec(
                 },
             },
         ],
-        "config": {"view": {"stroke": None}},
+        "config": {"view": {"stroke": None}, "locale": {"number": vega_locale(language)}},
     }

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
 from app.core.db import utcnow
@@ -68,6 +68,7 @@ class ChartOut(BaseModel):
     parts: list[PartOut]
     findings: list[str]
     annotations: list[AnnotationMark]
+    rules: str = Field(description="The rule set the chart is read by: anhoej, ihi or mdc.")
 
 
 def invalid_answer(problems: dict[str, str] | list[str]) -> JSONResponse:
@@ -113,7 +114,10 @@ def read_measure_chart(
     start: date | None = None,
     end: date | None = None,
     chart: Literal["run", "p", "u", "c", "i"] | None = None,
-    rules: Literal["anhoej", "ihi"] = "anhoej",
+    rules: Literal["anhoej", "ihi", "mdc"] = Query(
+        default="anhoej",
+        description="Rule set; mdc (Making Data Count) for SPC charts, a run chart keeps anhoej.",
+    ),
     as_of: datetime | None = Query(default=None, description="Count as of this moment."),
 ) -> ChartOut:
     """Return a measure's chart for one unit: points, phases, signals and findings."""

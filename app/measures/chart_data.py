@@ -18,6 +18,7 @@ from app.charts import (
     RuleSet,
     SeriesPoint,
     compute_chart,
+    rule_set_for_chart,
 )
 from app.core.config import get_settings
 from app.core.i18n import _, current_language
@@ -104,6 +105,7 @@ class MeasureChart(BaseModel):
     parts: list[PartResult]
     findings: list[str]
     annotations: list[AnnotationMark]
+    rules: str = Field(default="anhoej", description="The rule set the chart is read by.")
     result: ChartResult = Field(exclude=True)
 
 
@@ -264,7 +266,13 @@ def build_chart(
         pending.append(None if hide_small else waiting)
     chart_type: ChartType = chart or info.chart  # type: ignore[assignment]
     multiply = 100.0 if info.type == "proportion" else 1.0
-    result = compute_chart(series, chart=chart_type, rules=rules, multiply=multiply)
+    result = compute_chart(
+        series,
+        chart=chart_type,
+        rules=rule_set_for_chart(rules, chart_type),
+        multiply=multiply,
+        bounds=(0.0, 1.0) if info.type == "proportion" else None,  # a share's limits
+    )
     points = [
         MeasurePoint(
             period=p.period,
@@ -299,6 +307,7 @@ def build_chart(
         parts=result.parts,
         findings=result.findings_in(current_language()),
         annotations=marks,
+        rules=result.rules,
         result=result,
     )
 

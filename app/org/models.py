@@ -36,15 +36,29 @@ class OrganisationKind(StrEnum):
     hospital = "hospital"
 
 
+class ChartRules(StrEnum):
+    """The rule set a network reads its charts by (app.charts: runs, ihi, mdc)."""
+
+    anhoej = "anhoej"
+    ihi = "ihi"
+    mdc = "mdc"
+
+
 class LearningNetwork(Timestamped, table=True):
     """A regional learning network, e.g. 'Helse Nord 2026'."""
 
     __tablename__ = "learning_network"
+    __table_args__ = (
+        CheckConstraint(
+            sql_in("chart_rules", tuple(r.value for r in ChartRules)), name="chart_rules_known"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=200)
     region: str = Field(max_length=100)
+    chart_rules: str = Field(default=ChartRules.anhoej.value, max_length=10)
 
 
 class Organisation(Timestamped, table=True):

@@ -23,6 +23,8 @@
         runs_signal: data.r !== undefined,
         status: data.s,
         incomplete: data.i !== undefined,
+        value_text: data.t || "",
+        count_text: data.n || "",
       };
     });
   }
