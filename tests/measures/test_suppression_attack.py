@@ -4,7 +4,7 @@ every hidden count by adding and subtracting what is shown (issue 17, defect 2).
 The network: two networks, three organisations, six teams, six months of a core measure with
 many small counts. The coordinator reads every unit's chart at every level (team,
 organisation, network, all) by month over several date ranges, the comparison table of every
-level for every range of whole months, and the funnel's quarter. Each shown value is a linear
+level for every range of whole months, and the funnel of each range. Each shown value is a linear
 equation over the unknown counts of (team, month); a value shown as 0 also tells that every
 count in it is 0. A hidden cell is recovered when its vector lies in the span of the shown
 ones (exact arithmetic): that covers every difference of two values, of overlapping ranges,
@@ -22,7 +22,7 @@ from fractions import Fraction
 import pytest
 from sqlmodel import Session
 
-from app.dashboards.comparison import comparison
+from app.dashboards.comparison import comparison, funnel_months
 from app.measures.access import units_of
 from app.measures.aggregate import Level
 from app.measures.service import MeasureRequestError, measure_series
@@ -33,7 +33,7 @@ from tests.measures.conftest import end_of_day, local, make_instance, pathway_of
 
 MEASURE = "hph-2-on-time"
 MONTHS = [date(2026, m, 1) for m in range(1, 7)]
-NOW = local(date(2026, 7, 15))  # the funnel's quarter is 2026-Q2
+NOW = local(date(2026, 7, 15))  # every month up to June has ended
 Atom = tuple[int, date]  # (team id, first day of a month)
 
 
@@ -153,8 +153,8 @@ class Reader:
                     self.equation(self.atoms(level, unit_id, [point.period_start]), *counts)
 
     def read_comparisons(self, ranges: list[tuple[date, date]]) -> None:
-        """The comparison table of every level over every range, and the funnel's quarter."""
-        quarter = MONTHS[3:6]
+        """The comparison table of every level over every range, and the funnel of each range's
+        whole months that have ended."""
         for level, (first, last) in itertools.product(
             (Level.team, Level.organisation, Level.network), ranges
         ):
@@ -168,8 +168,10 @@ class Reader:
                     atoms = self.atoms(level, row.unit_id, months)
                     self.equation(atoms, float(row.numerator), float(row.denominator))
             names = {u.name: u.id for u in self.units[level].values()}
+            covered = funnel_months(NOW.date(), first, last)
+            funnel = [m for m in MONTHS if covered and covered[0] <= m <= covered[1]]
             for point in found.funnel:
-                atoms = self.atoms(level, names[point["unit"]], quarter)
+                atoms = self.atoms(level, names[point["unit"]], funnel)
                 self.equation(atoms, point["rate"] * point["n"] / 100, point["n"])
 
     def weeks_refused(self) -> bool:
