@@ -7,13 +7,14 @@ point takes part in a signal, the variation is a special cause: *improving* when
 lies on the good side of the measure (high for "higher is better", low otherwise),
 *concerning* on the bad side, *no direction* when it has no side (a point the team marked
 as astronomical) or both. Signals about a whole phase rather than its points (too few
-crossings, too few or too many runs) mark no point, as on the charts. When it takes part in none, the variation is *common
-cause*, provided the latest phase has enough points for the rules to judge it; otherwise
-there is *not enough data*. So a signal that ended before the latest point no longer shows.
+crossings, too few or too many runs) mark no point, as on the charts. When it takes part in
+none, the variation is *common cause*, provided the latest phase has enough points for the
+rules to judge it; otherwise there is *not enough data*. So a signal that ended before the
+latest point no longer shows.
 
 Which points take part in a special cause is read generically from the chart's signal
-findings (each with its points and side), whatever the rule set: Anhøj (long runs, few
-crossings), IHI (shifts, trends, runs), the sigma limits of SPC charts, and any other rule
+findings (each with its points and side), whatever the rule set: Anhøj (long runs), IHI
+(shifts, trends), the sigma limits of SPC charts, and any other rule
 set whose findings say the same; ``special_causes`` builds that map and every function
 here also takes one made elsewhere (e.g. from a rule set's per-point flags).
 

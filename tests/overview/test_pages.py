@@ -142,9 +142,7 @@ def test_the_csv_has_the_icons_in_words_in_the_users_language(client, db, world)
     english = client.get("/overview/export.csv?level=team")
     assert english.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(english.text)))
-    improving = next(
-        r for r in rows if r["Unit"] == "Improving team" and r["Measure"] == TITLE
-    )
+    improving = next(r for r in rows if r["Unit"] == "Improving team" and r["Measure"] == TITLE)
     assert improving["Variation"] == "Special cause, improving (high)"
     assert improving["Value"] == "75.0 %" and improving["Period"] == "2026-10"
     assert improving["Assurance"] == "Consistently misses the goal"  # 35 and 75 % against 90 %
