@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.core.i18n import current_language, set_language
-from app.measures.models import Annotation
+from app.measures.models import Annotation, TeamMeasureSetting
 from app.org.models import Membership, Team
 from tests.factories import (
     make_network,
@@ -204,3 +204,19 @@ def test_a_national_coordinator_sees_every_network(client, db, world) -> None:  
     sign_in_client(client, user)
     page = client.get("/overview").text
     assert "North" in page and "South" in page
+
+
+def test_measures_a_team_follows_join_the_core_ones_on_request(client, db, world) -> None:  # type: ignore[no-untyped-def]
+    teams = world["teams"]
+    db.add(TeamMeasureSetting(team_id=teams["improving"].id, measure_id="hph-2-completed",
+                              followed=True))  # fmt: skip
+    db.flush()
+    signed(client, db, role="coordinator", network=world["n1"])
+    core = client.get("/overview?level=team").text
+    assert "First home visit done" not in core
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/overview/export.csv?level=team&measures=all").text))
+    )
+    followed = {r["Unit"]: r["Value"] for r in rows if r["Measure"] == "First home visit done"}
+    assert followed["Steady team"] == "Not followed"
+    assert followed["Improving team"].endswith("%")
