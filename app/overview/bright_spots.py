@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from app.charts import RuleSet
 from app.core.deps import Forbidden
 from app.core.i18n import _
 from app.measures.access import Unit, units_of
@@ -90,7 +91,12 @@ def measure_title(key: str | None) -> str:
 
 
 def bright_spots(
-    session: Session, *, viewer: Viewer, now: datetime, team_id: int | None = None
+    session: Session,
+    *,
+    viewer: Viewer,
+    now: datetime,
+    team_id: int | None = None,
+    rules: RuleSet = "anhoej",
 ) -> list[BrightSpot]:
     """Bright spots among the teams the viewer may learn from (or of one of them)."""
     reach = learning_teams(session, viewer=viewer)
@@ -101,7 +107,7 @@ def bright_spots(
     for measure in measures_in_use().core():
         found = measure_charts(
             session, viewer=viewer, measure=measure, level=Level.team, units=units, now=now,
-            phases=False,
+            phases=False, rules=rules,
         )  # fmt: skip
         for unit in units:
             chart = found.charts[unit.id]
