@@ -46,6 +46,7 @@ class Change:
     description: str | None
     measure_title: str
     during: bool = False
+    key: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,38 @@ class BrightSpot:
     since_day: date
     latest: str
     changes: list[Change]
+
+
+@dataclass(frozen=True)
+class TeamSpots:
+    """One team's bright spots and the changes behind them, each change once."""
+
+    team_id: int
+    team_name: str
+    network_name: str
+    spots: list[BrightSpot]
+    changes: list[Change]
+
+
+def by_team(spots: list[BrightSpot]) -> list[TeamSpots]:
+    """Group bright spots by team; a change is "during" when it falls in any of them."""
+    teams: dict[int, list[BrightSpot]] = {}
+    for spot in spots:
+        teams.setdefault(spot.team_id, []).append(spot)
+    grouped = []
+    for team_spots in teams.values():
+        first = team_spots[0]
+        changes: dict[int, Change] = {}
+        for spot in team_spots:
+            for change in spot.changes:
+                known = changes.get(change.key)
+                if known is None or (change.during and not known.during):
+                    changes[change.key] = change
+        ordered = sorted(changes.values(), key=lambda c: (c.happened_on, c.key))
+        grouped.append(
+            TeamSpots(first.team_id, first.team_name, first.network_name, team_spots, ordered)
+        )
+    return grouped
 
 
 def learning_teams(session: Session, *, viewer: Viewer) -> dict[int, tuple[Unit, str]]:
@@ -126,6 +159,7 @@ def bright_spots(
                     description=note.description,
                     measure_title=measure_title(note.measure_key),
                     during=note.happened_on >= start,
+                    key=int(note.id or 0),
                 )
                 for note in sorted(notes, key=lambda n: (n.happened_on, n.id or 0))
                 if note.happened_on >= chart.start

@@ -17,7 +17,7 @@ from app.measures.aggregate import Level
 from app.measures.chart_data import MeasureRequestError
 from app.org.models import Role
 from app.org.scope import Viewer
-from app.overview.bright_spots import bright_spots, team_changes
+from app.overview.bright_spots import bright_spots, by_team, team_changes
 from app.overview.export import overview_csv
 from app.overview.icons import (
     SUSTAINED_POINTS,
@@ -124,8 +124,8 @@ def read_overview_csv(
 @router.get("/learning")
 def read_bright_spots(request: Request, session: SessionDep, viewer: Learner) -> Response:
     """List the teams holding an improvement on a core measure, with the changes they tested."""
-    spots = bright_spots(session, viewer=viewer, now=utcnow())
-    context = {"spots": spots, "sustained": SUSTAINED_POINTS}
+    teams = by_team(bright_spots(session, viewer=viewer, now=utcnow()))
+    context = {"teams": teams, "sustained": SUSTAINED_POINTS}
     return render(request, "overview/bright_spots.html", context)
 
 
