@@ -270,6 +270,7 @@ def create_app() -> FastAPI:
     from app.offline.routes import router as offline_routes
     from app.org.api import router as org_api
     from app.org.routes import router as org_routes
+    from app.overview.routes import router as overview_routes
     from app.pathways.api import router as pathways_api
     from app.pathways.follow_up_routes import router as follow_ups_routes
     from app.pathways.lifecycle_api import router as pathway_lifecycle_api
@@ -353,6 +354,7 @@ def create_app() -> FastAPI:
         burden_routes,
         burden_api,
         offline_routes,
+        overview_routes,
     ):
         app.include_router(router)
     return app

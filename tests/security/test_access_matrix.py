@@ -66,6 +66,9 @@ WRITE_SCOPE = {
 ADMIN_SCOPE = {"admin": {"A", "B"}, "org_admin": {"A", "B"}}
 ADMIN_PARAMS = {"organisation_id", "user_id", "membership_id"}
 ADMIN_PATHS = ("/admin", "/api/v1/admin")
+# Bright spots ("Lær av andre"): a team member learns from every team of their team's network.
+LEARNING_SCOPE = {**AGGREGATE_SCOPE, "team": {"A", "B"}}
+LEARNING_PATHS = ("/learning/",)
 # A team's measure settings may also be changed by an administrator over the team.
 SETTINGS_WRITE_SCOPE = {**WRITE_SCOPE, **ADMIN_SCOPE}
 SETTINGS_PATHS = ("/measure-settings", "/measures/settings")
@@ -273,7 +276,8 @@ def check(call: Call, role: str, owner: str, url: str, response) -> list[str]:  
     aggregate = params & {"annotation_id", "team_id"} or (
         "measure_id" in params and "manual-measures" in call.template
     )
-    if aggregate and owner not in AGGREGATE_SCOPE[role] and _succeeded(response):
+    readers = LEARNING_SCOPE if call.template.startswith(LEARNING_PATHS) else AGGREGATE_SCOPE
+    if aggregate and owner not in readers[role] and _succeeded(response):
         problems.append(f"{where}: team {owner}'s aggregate object answered with success")
     writers = SETTINGS_WRITE_SCOPE if call.template.endswith(SETTINGS_PATHS) else WRITE_SCOPE
     if aggregate and call.method != "GET" and owner not in writers[role] and _succeeded(response):

@@ -1,0 +1,1 @@
+"""The network's overview: units x measures with Making Data Count icons, and bright spots."""
