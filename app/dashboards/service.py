@@ -23,7 +23,7 @@ from app.charts.spec import chart_name
 from app.core.deps import Forbidden
 from app.core.i18n import _, current_language
 from app.measures.aggregate import Level
-from app.measures.catalogue import CHARTS_FOR_TYPE, MeasureDefinition, measures_in_use
+from app.measures.catalogue import MeasureDefinition, measures_in_use, spc_chart_of
 from app.measures.chart_data import (
     MeasureChart,
     MeasureInfo,
@@ -54,11 +54,6 @@ class DashboardChart:
     rules_caption: str = ""
     rules_help: str = ""
     advice: str | None = None
-
-
-def spc_chart_of(measure_type: str) -> str:
-    """The SPC chart of a measure type (p for shares, c for counts, i for means)."""
-    return next(chart for chart in CHARTS_FOR_TYPE[measure_type] if chart != "run")
 
 
 def chart_choice(rules: str, measure_type: str) -> str | None:

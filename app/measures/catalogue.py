@@ -47,6 +47,11 @@ CHARTS_FOR_TYPE: dict[str, tuple[str, ...]] = {
 }
 
 
+def spc_chart_of(measure_type: str) -> str:
+    """The SPC chart of a measure type (p for shares, c for counts, i for means)."""
+    return next(chart for chart in CHARTS_FOR_TYPE[measure_type] if chart != "run")
+
+
 class _Loader(yaml.SafeLoader):
     """A safe loader that reads only true/false as booleans (YAML 1.2), so yes/no stay text."""
 

@@ -21,7 +21,6 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from app.charts import RuleSet
 from app.core.deps import Forbidden
 from app.core.i18n import _
 from app.measures.access import Unit, units_of
@@ -33,7 +32,7 @@ from app.measures.service import MeasureNotFound, measure_info
 from app.org.models import Role
 from app.org.scope import Viewer
 from app.overview.cells import format_value
-from app.overview.charts import measure_charts
+from app.overview.charts import charts_by_network_rules
 from app.overview.icons import sustained_improvement
 
 
@@ -129,7 +128,6 @@ def bright_spots(
     viewer: Viewer,
     now: datetime,
     team_id: int | None = None,
-    rules: RuleSet = "anhoej",
 ) -> list[BrightSpot]:
     """Bright spots among the teams the viewer may learn from (or of one of them)."""
     reach = learning_teams(session, viewer=viewer)
@@ -138,9 +136,9 @@ def bright_spots(
     units = sorted((unit for unit, _network in reach.values()), key=lambda u: u.id)
     spots: list[BrightSpot] = []
     for measure in measures_in_use().core():
-        found = measure_charts(
+        found = charts_by_network_rules(
             session, viewer=viewer, measure=measure, level=Level.team, units=units, now=now,
-            phases=False, rules=rules,
+            phases=False,
         )  # fmt: skip
         for unit in units:
             chart = found.charts[unit.id]

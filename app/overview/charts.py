@@ -20,11 +20,12 @@ from sqlmodel import Session
 from app.charts import RuleSet
 from app.measures.access import Unit, suppresses_for
 from app.measures.aggregate import CountRow, Level
-from app.measures.catalogue import MeasureDefinition
+from app.measures.catalogue import MeasureDefinition, spc_chart_of
 from app.measures.chart_data import MeasureChart, build_chart, combined_window, team_annotations
 from app.measures.models import Annotation
 from app.measures.service import measure_info, unit_series
 from app.measures.suppression import protected_counts, suppressed_period
+from app.org.chart_rules import unit_chart_rules
 from app.org.scope import Viewer
 
 
@@ -101,3 +102,34 @@ def measure_charts(
         if hidden:
             hidden_counts[unit.id] = {start: row for start, row in rows.items() if start in hidden}
     return UnitCharts(period, charts, hidden_counts)
+
+
+def charts_by_network_rules(
+    session: Session,
+    *,
+    viewer: Viewer,
+    measure: MeasureDefinition,
+    level: Level,
+    units: Sequence[Unit],
+    now: datetime,
+    phases: bool = True,
+) -> UnitCharts:
+    """Each unit's chart read by the rule set its network chose (``mdc``: the SPC chart of the
+    measure's type, read by the Making Data Count rules; otherwise the run chart by Anhøj)."""
+    groups: dict[str, list[Unit]] = {}
+    for unit in units:
+        rule_set = unit_chart_rules(session, level=level.value, unit_id=unit.id)
+        groups.setdefault(rule_set, []).append(unit)
+    merged: UnitCharts | None = None
+    for rule_set, members in sorted(groups.items()):
+        found = measure_charts(
+            session, viewer=viewer, measure=measure, level=level, units=members, now=now,
+            phases=phases, chart=spc_chart_of(measure.type) if rule_set == "mdc" else None,
+            rules="mdc" if rule_set == "mdc" else "anhoej",
+        )  # fmt: skip
+        if merged is None:
+            merged = found
+            continue
+        merged.charts.update(found.charts)
+        merged.hidden_counts.update(found.hidden_counts)
+    return merged or UnitCharts(suppressed_period(measure.periods), {})

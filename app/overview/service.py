@@ -15,7 +15,6 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from app.charts import RuleSet
 from app.core.deps import Forbidden
 from app.core.i18n import _
 from app.measures.access import Unit, units_of
@@ -27,7 +26,7 @@ from app.measures.service import measure_info
 from app.org.models import Role
 from app.org.scope import Viewer
 from app.overview.cells import Cell, cell_of
-from app.overview.charts import measure_charts
+from app.overview.charts import charts_by_network_rules
 from app.overview.icons import ASSURANCE_ORDER, VARIATION_ORDER, Assurance, Variation
 
 LEVELS = (Level.team, Level.organisation, Level.network)
@@ -146,9 +145,9 @@ def network_overview(
     viewer: Viewer,
     choice: Choice,
     now: datetime,
-    rules: RuleSet = "anhoej",
 ) -> Overview:
-    """Every unit × measure the viewer may see, summarised from their charts."""
+    """Every unit × measure the viewer may see, summarised from their charts (each read by the
+    rule set its network chose)."""
     if not viewer.has_role(Role.team.value, Role.coordinator.value, Role.admin.value):
         raise Forbidden(_("The overview is for improvement teams and coordinators."))
     units = overview_units(session, viewer=viewer, level=choice.level)
@@ -158,10 +157,9 @@ def network_overview(
     rows = [Row(unit, {}) for unit in units]
     periods: dict[str, str] = {}
     for measure in columns:
-        found = measure_charts(
-            session, viewer=viewer, measure=measure, level=choice.level, units=units, now=now,
-            rules=rules,
-        )  # fmt: skip
+        found = charts_by_network_rules(
+            session, viewer=viewer, measure=measure, level=choice.level, units=units, now=now
+        )
         periods[measure.id] = found.period
         for row in rows:
             unit = row.unit

@@ -75,7 +75,7 @@ def test_admin_onboards_a_nurse_who_joins_and_is_deactivated(browser, live_serve
     assert nurse.url.endswith("/my-day")
     assert "Min dag" in nurse.inner_text("h1")
     assert "Nora Nyansatt" in nurse.inner_text("header")
-    nurse.click("header nav >> text=Oversikt")
+    nurse.click("header nav >> text=Målinger")
     nurse.wait_for_load_state()
     assert "Hjemmetjenesten Frøya" in nurse.inner_text("main")
 
