@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.charts import render_png, render_svg
+from app.core.analysis_limit import ANALYSIS
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
@@ -102,7 +103,7 @@ def chart_csv(chart: MeasureChart) -> str:
     return out.getvalue()
 
 
-@router.get("/charts/{measure_id}", responses=RESPONSES)
+@router.get("/charts/{measure_id}", responses=RESPONSES, dependencies=[ANALYSIS])
 def export_chart(
     measure_id: str,
     session: SessionDep,
@@ -135,7 +136,7 @@ def export_chart(
     return _picture(spec, format, name)
 
 
-@router.get("/comparison/{measure_id}", responses=RESPONSES)
+@router.get("/comparison/{measure_id}", responses=RESPONSES, dependencies=[ANALYSIS])
 def export_comparison(
     measure_id: str,
     session: SessionDep,

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
 from app.checklists.worklist import TEAM_COOKIE, chosen_team, remember_team, team_choices
+from app.core.analysis_limit import ANALYSIS
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
@@ -127,7 +128,7 @@ def read_chosen_dashboard(
     return response
 
 
-@router.get("/teams/{team_id}/dashboard")
+@router.get("/teams/{team_id}/dashboard", dependencies=[ANALYSIS])
 def read_team_dashboard(
     request: Request,
     team_id: int,
@@ -259,7 +260,7 @@ def delete_dashboard_annotation(
     return RedirectResponse(f"/teams/{team_id}/dashboard#changes", status_code=303)
 
 
-@router.get("/teams/{team_id}/report")
+@router.get("/teams/{team_id}/report", dependencies=[ANALYSIS])
 def read_monthly_report(
     request: Request,
     team_id: int,
@@ -286,7 +287,7 @@ def read_monthly_report(
     return render(request, "dashboards/report.html", context)
 
 
-@router.get("/comparison")
+@router.get("/comparison", dependencies=[ANALYSIS])
 def read_comparison(
     request: Request,
     session: SessionDep,
