@@ -16,7 +16,8 @@ demo users over HTTP, on 127.0.0.1:
   CSRF token; 3 saves per page), 4 team members open their teams' dashboards (weekly and
   monthly in turn), 2 coordinators open the national comparison; every client loops with no
   pause for ``--seconds``;
-- ``nurses``: the same 14 nurses alone, so saves can be compared with and without analysis.
+- ``nurses``: the same 14 nurses alone, so saves can be compared with and without analysis
+  (``--analysis-slots 64`` lifts the limit on concurrent analysis, for a run without it).
 
 Prints p50/p95/p99 per request type, throughput, errors, and the server's resident memory
 (the peak of the sum over its processes, read from /proc once a second, and per process).
@@ -205,6 +206,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--coordinators", type=int, default=2)
     parser.add_argument("--clock", choices=("bench", "real"), default="bench")
     parser.add_argument("--timeout", type=float, default=60.0, help="client request timeout, s")
+    parser.add_argument(
+        "--analysis-slots", type=int, help="HPH_ANALYSIS_SLOTS for the server (64: no limit)"
+    )
     args = parser.parse_args()
     if args.mix is None:  # SQLite serves one user at a time: its figures are single-user ones
         args.mix = ["full", "nurses"] if args.backend == "postgresql" else []
@@ -238,7 +242,9 @@ def main() -> None:
             "coordinator": (coordinator_round, coordinator, coordinator.email),
         }
         work = Path(tempfile.mkdtemp(prefix="hph-load-"))
-        print(f"Load on {url.rsplit('@', 1)[-1]}, clock {args.clock}; server logs in {work}")
+        slots = args.analysis_slots or get_settings().analysis_slots
+        where = f"{url.rsplit('@', 1)[-1]}, clock {args.clock}, {slots} analysis slot(s) per worker"
+        print(f"Load on {where}; server logs in {work}")
         for workers in args.workers:
             port = free_port()
             env = {
@@ -248,6 +254,8 @@ def main() -> None:
                 "HPH_BENCH_TODAY": TODAY.isoformat(),
                 "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),
             }
+            if args.analysis_slots:
+                env["HPH_ANALYSIS_SLOTS"] = str(args.analysis_slots)
             log = work / f"server-{workers}.log"
             server = Server(server_command(args, port, workers), port, env, log, ROOT)
             server.start()

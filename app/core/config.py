@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Seconds a request's statement may run (0 = no limit)."
     )
     analysis_slots: int = Field(
-        default=1,
+        default=2,
         ge=1,
         le=64,
         description="Charts, comparisons and exports one server worker works on at a time; the "
