@@ -42,6 +42,8 @@ def _semaphore() -> asyncio.Semaphore:
 async def _acquired(slots: asyncio.Semaphore, timeout: float) -> bool:
     """Take a slot within the time; a slot taken too late, or for a request that has gone, is
     given back at once (never lost)."""
+    if not slots.locked():
+        return await slots.acquire()  # a free slot is taken at once, without a task
     waiting: asyncio.Future[Any] = asyncio.ensure_future(slots.acquire())
 
     def give_back(task: asyncio.Future[Any]) -> None:

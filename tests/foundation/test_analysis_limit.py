@@ -62,7 +62,9 @@ def test_charts_comparisons_and_exports_wait_for_a_slot_and_saves_never(app: Fas
             assert calls.index(analysis_slot) < calls.index(get_session), route.path
 
 
-def test_a_slot_is_given_back_and_a_second_request_waits_then_gets_503(one_slot: None) -> None:
+def test_a_slot_is_given_back_and_a_second_request_waits_then_gets_503(
+    one_slot: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async def scenario() -> None:
         first = analysis_slot()
         await first.__anext__()
@@ -75,6 +77,7 @@ def test_a_slot_is_given_back_and_a_second_request_waits_then_gets_503(one_slot:
             == "Many charts are being opened just now. Try again in a few seconds."
         )
         await first.aclose()  # the request is over: its slot is free again
+        monkeypatch.setattr(get_settings(), "analysis_wait_seconds", 0)  # a free slot is taken
         second = analysis_slot()
         await second.__anext__()
         await second.aclose()
