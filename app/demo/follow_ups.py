@@ -37,6 +37,7 @@ NOT_NEEDED_REASONS = (
     "Pasienten ønsket ikke tiltaket nå.",
     "Vurdert på nytt: risikoen var ikke til stede.",
 )
+STILL_MISSED = timedelta(days=60)  # a missed follow-up older than this was done late after all
 CHUNK = 5000
 
 
@@ -53,8 +54,10 @@ def _closed(rng: random.Random, row: dict[str, Any], now: datetime, found: datet
         row["not_needed_reason"] = rng.choice(NOT_NEEDED_REASONS)
         row["recorded_at"] = min(found + timedelta(days=rng.uniform(0.5, 5)), now)
         return
+    elif end > now - STILL_MISSED:
+        return  # still open: missed (recently; older ones were seen to, late, in the end)
     else:
-        return  # still open: missed
+        row["done_at"] = end + (now - end) * rng.uniform(0.05, 0.5)
     row["status"] = FollowUpStatus.done.value
     row["recorded_at"] = min(row["done_at"] + timedelta(hours=rng.uniform(0.5, 30)), now)
 
