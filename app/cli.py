@@ -226,6 +226,14 @@ def serve(
             f"the database schema is at {current or 'nothing yet'} but this version needs {head}: "
             "run `hph migrate` first."
         )
+    if workers > 1:
+        # The supervisor only starts and watches the workers, and each worker imports the
+        # application itself: a bare uvicorn in this process's place does not hold this
+        # command's imports (about 90 MB) for nothing.
+        import os
+        import sys
+
+        os.execv(sys.executable, [sys.executable, *_uvicorn_command(host, port, workers)])
     import uvicorn
 
     uvicorn.run(
@@ -239,6 +247,14 @@ def serve(
         proxy_headers=False,
         log_level="info",
     )
+
+
+def _uvicorn_command(host: str, port: int, workers: int) -> list[str]:
+    """The arguments of ``python`` for uvicorn with the options ``uvicorn.run`` gets above."""
+    return [
+        "-m", "uvicorn", "app.main:create_app", "--factory", "--host", host, "--port", str(port),
+        "--workers", str(workers), "--no-proxy-headers", "--log-level", "info",
+    ]  # fmt: skip
 
 
 @app.command()

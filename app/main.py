@@ -190,7 +190,9 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": message}, status_code=exc.status_code, headers=exc.headers
             )
-        return await _error_page(request, message, exc.status_code)
+        page = await _error_page(request, message, exc.status_code)
+        page.headers.update(exc.headers or {})  # e.g. Retry-After on a busy server's 503
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -12,9 +12,6 @@ import argparse
 import os
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +38,7 @@ from durability_clients import (  # noqa: E402
     find_pairs,
     run_client,
 )
+from server_process import Server, free_port  # noqa: E402
 
 from app.checklists.in_use import catalogue_in_use  # noqa: E402
 from app.core import migrate  # noqa: E402
@@ -50,60 +48,6 @@ from app.demo.seed import seed_demo  # noqa: E402
 from tests.postgres_cluster import start_cluster  # noqa: E402
 
 console = Console()
-
-
-class Server:
-    """The application under uvicorn in its own process group, killable at once."""
-
-    def __init__(self, port: int, env: dict[str, str], log_path: Path) -> None:
-        self.port = port
-        self.env = env
-        self.log = log_path.open("ab")
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start uvicorn with two workers."""
-        command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "2"]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-
-    def wait_healthy(self, timeout: float = 60.0) -> None:
-        """Wait until GET /healthz answers 200."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"the server did not become healthy within {timeout:.0f} s")
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group (master and workers), no goodbye."""
-        assert self.process is not None
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        """Stop the server politely, or kill it after 20 s."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare_database(url: str) -> Engine:
@@ -274,7 +218,9 @@ def main() -> int:
         get_settings.cache_clear()
         engine = prepare_database(url)
         port = free_port()
-        server = Server(port, dict(os.environ), work / "server.log")
+        command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+        server = Server(command, port, dict(os.environ), work / "server.log", ROOT)
         server.start()
         server.wait_healthy()
         base = f"http://127.0.0.1:{port}"

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.checklists.burden import MIN_FOR_SAMENESS, checklist_burden
+from app.core.analysis_limit import ANALYSIS
 from app.core.config import get_settings
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.templating import render
@@ -15,7 +16,7 @@ from app.org.models import LearningNetwork
 router = APIRouter(include_in_schema=False, dependencies=[NO_PATIENT_DATA])
 
 
-@router.get("/networks/{network_id}/checklist-burden")
+@router.get("/networks/{network_id}/checklist-burden", dependencies=[ANALYSIS])
 def read_checklist_burden_page(
     network_id: int, request: Request, session: SessionDep, viewer: CurrentViewer
 ) -> Response:

@@ -217,7 +217,8 @@ def save_answer(
     _refuse_computed(view.definition, item_id)
     current = view.answers.get(item_id)
     current_version = current.version if current else 0
-    updated = set_answer(view.definition, view.values, item_id, value, today=today)
+    previous = view.values
+    updated = set_answer(view.definition, previous, item_id, value, today=today)
     if expected_version != current_version:
         raise AnswerConflict(
             item_id=item_id,
@@ -270,6 +271,7 @@ def save_answer(
         pathway=view.pathway,
         patient=view.patient,
         now=now,
+        previous=previous,
     )
     record(
         session,

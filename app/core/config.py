@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     database_statement_timeout: float = Field(
         default=30.0, ge=0, description="Seconds a request's statement may run (0 = no limit)."
     )
+    analysis_slots: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Charts, comparisons and exports one server worker works on at a time; the "
+        "others wait, so that nurses' saves never queue behind them (app/core/analysis_limit.py).",
+    )
+    analysis_wait_seconds: float = Field(
+        default=10.0, ge=0, le=300, description="How long analysis waits for a slot before 503."
+    )
     database_long_statement_timeout: float = Field(
         default=3600.0,
         ge=0,

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.charts import render_png, render_svg
+from app.core.analysis_limit import ANALYSIS
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
@@ -73,7 +74,7 @@ def _row_json(row: TableRow) -> dict[str, Any]:
     }
 
 
-@router.get("/charts/{measure_id}", responses=RESPONSES)
+@router.get("/charts/{measure_id}", responses=RESPONSES, dependencies=[ANALYSIS])
 def export_chart(
     measure_id: str,
     session: SessionDep,
@@ -107,7 +108,7 @@ def export_chart(
     return _picture(spec, format, name)
 
 
-@router.get("/comparison/{measure_id}", responses=RESPONSES)
+@router.get("/comparison/{measure_id}", responses=RESPONSES, dependencies=[ANALYSIS])
 def export_comparison(
     measure_id: str,
     session: SessionDep,

@@ -15,6 +15,7 @@ from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
 from app.charts import rule_set_name
 from app.charts.numbers import format_number
 from app.checklists.worklist import TEAM_COOKIE, chosen_team, remember_team, team_choices
+from app.core.analysis_limit import ANALYSIS
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
@@ -129,7 +130,7 @@ def read_chosen_dashboard(
     return response
 
 
-@router.get("/teams/{team_id}/dashboard")
+@router.get("/teams/{team_id}/dashboard", dependencies=[ANALYSIS])
 def read_team_dashboard(
     request: Request,
     team_id: int,
@@ -193,7 +194,7 @@ def read_points_behind(
     return render(request, "dashboards/points_behind.html", context)
 
 
-@router.get("/teams/{team_id}/report")
+@router.get("/teams/{team_id}/report", dependencies=[ANALYSIS])
 def read_monthly_report(
     request: Request,
     team_id: int,
@@ -229,7 +230,7 @@ def read_monthly_report(
     return render(request, "dashboards/report.html", context)
 
 
-@router.get("/comparison")
+@router.get("/comparison", dependencies=[ANALYSIS])
 def read_comparison(
     request: Request,
     session: SessionDep,

@@ -21,6 +21,7 @@ from app.checklists.adoptions import BEGINNING, named_adoptions
 from app.checklists.loader import Catalogue
 from app.checklists.models import ChecklistInstance, InstanceStatus, VariantAdoption
 from app.core.config import get_settings
+from app.demo.follow_ups import seed_follow_ups
 from app.demo.network import DemoTeam, SeededNetwork, seed_network
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.measures.item_store import rebuild
@@ -533,6 +534,9 @@ def seed_demo(
             progress("patient", total % PROGRESS_EVERY)
         _reset_sequences(session, [_table_name(m) for m, _ in _Rows().batches()])
         report.counts["annotation"] = _seed_annotations(session, network, today)
+        report.counts["follow_up"] = seed_follow_ups(
+            session, seed=seed, today=today, user_id=nurse.id
+        )
         report.counts["measure_item"] = rebuild(session, progress=on_items)
         session.commit()
     report.seconds = time.perf_counter() - started

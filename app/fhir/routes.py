@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
+from app.core.analysis_limit import ANALYSIS
 from app.core.db import utcnow
 from app.core.deps import PUBLIC, CurrentViewer, SessionDep, require_roles
 from app.fhir import service
@@ -78,7 +79,7 @@ def read_measure(measure_id: str, _viewer: CurrentViewer) -> FhirResponse:
     return FhirResponse(measure_resource(measures_in_use().get(measure_id)))
 
 
-@router.get("/MeasureReport", dependencies=[NO_PATIENT_DATA])
+@router.get("/MeasureReport", dependencies=[ANALYSIS, NO_PATIENT_DATA])
 def search_measure_reports(
     request: Request,
     session: SessionDep,

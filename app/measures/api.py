@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.audit.patient_data import NO_PATIENT_DATA, PATIENT_DATA
+from app.core.analysis_limit import ANALYSIS
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, SessionDep
 from app.core.i18n import _, current_language
@@ -103,7 +104,11 @@ def read_measures(
     return list_measures(session, viewer=viewer, team_id=team_id)
 
 
-@router.get("/measures/{measure_id}/chart", responses={**NOT_FOUND, **FORBIDDEN, **INVALID})
+@router.get(
+    "/measures/{measure_id}/chart",
+    responses={**NOT_FOUND, **FORBIDDEN, **INVALID},
+    dependencies=[ANALYSIS],
+)
 def read_measure_chart(
     measure_id: str,
     session: SessionDep,

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.charts import chart_spec, render_svg
+from app.core.analysis_limit import ANALYSIS
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import CurrentViewer, Forbidden, SessionDep
@@ -216,7 +217,7 @@ def chart_svg(chart: MeasureChart) -> Response:
     return Response(render_svg(spec), media_type="image/svg+xml", headers={"Vary": "Cookie"})
 
 
-@router.get("/measures/{measure_id}/chart.svg")
+@router.get("/measures/{measure_id}/chart.svg", dependencies=[ANALYSIS])
 def read_chart_svg(
     measure_id: str,
     session: SessionDep,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
+from app.core.analysis_limit import ANALYSIS
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import SessionDep, require_roles
@@ -63,7 +64,7 @@ def _icon_choices() -> dict[str, Any]:
     }
 
 
-@router.get("/overview")
+@router.get("/overview", dependencies=[ANALYSIS])
 def read_overview(
     request: Request,
     session: SessionDep,
@@ -99,7 +100,7 @@ def read_overview(
     return render(request, "overview/overview.html", context)
 
 
-@router.get("/overview/export.csv")
+@router.get("/overview/export.csv", dependencies=[ANALYSIS])
 def read_overview_csv(
     session: SessionDep,
     viewer: Learner,
@@ -121,7 +122,7 @@ def read_overview_csv(
     )
 
 
-@router.get("/learning")
+@router.get("/learning", dependencies=[ANALYSIS])
 def read_bright_spots(request: Request, session: SessionDep, viewer: Learner) -> Response:
     """List the teams holding an improvement on a core measure, with the changes they tested."""
     teams = by_team(bright_spots(session, viewer=viewer, now=utcnow()))
@@ -129,7 +130,7 @@ def read_bright_spots(request: Request, session: SessionDep, viewer: Learner) ->
     return render(request, "overview/bright_spots.html", context)
 
 
-@router.get("/learning/teams/{team_id}")
+@router.get("/learning/teams/{team_id}", dependencies=[ANALYSIS])
 def read_team_changes(
     request: Request, team_id: int, session: SessionDep, viewer: Learner
 ) -> Response:

@@ -95,11 +95,14 @@ class RiskRule(_Strict):
 
     def met_by(self, definition: ChecklistDefinition, answers: Mapping[str, Any]) -> bool:
         """Tell whether one checklist's answers (shown items only) reveal the risk."""
-        shown = visible_answers(definition, answers)
+        return self.met_by_shown(definition.id, visible_answers(definition, answers))
+
+    def met_by_shown(self, checklist_id: str, shown: Mapping[str, Any]) -> bool:
+        """Tell whether one checklist's shown answers (``visible_answers``) reveal the risk."""
         return any(
             condition.holds(shown.get(condition.item))
             for condition in self.when
-            if condition.checklist == definition.id
+            if condition.checklist == checklist_id
         )
 
     def window(self, found_at: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -119,8 +122,16 @@ class RiskRules:
     """The loaded rules, in file order."""
 
     def __init__(self, rules: list[RiskRule]) -> None:
-        """Index the rules by id."""
+        """Index the rules by id, and the checklists some network's own rule looks at."""
         self._by_id = {rule.id: rule for rule in rules}
+        self._network_checklists = {
+            checklist
+            for rule in rules
+            if rule.network is not None
+            for checklist in rule.checklists()
+        }
+        # Every answer save asks for its checklist's rules: worked out once per checklist.
+        self._for_checklist: dict[tuple[str, str | None], list[RiskRule]] = {}
 
     def get(self, rule_id: str) -> RiskRule | None:
         """Return one rule, or None when there is none by that id."""
@@ -133,18 +144,18 @@ class RiskRules:
     def network_specific(self, checklist_id: str) -> bool:
         """Whether some network's own rule looks at this checklist (else the network of the
         team does not matter, and a save need not look it up)."""
-        return any(
-            rule.network is not None and checklist_id in rule.checklists()
-            for rule in self._by_id.values()
-        )
+        return checklist_id in self._network_checklists
 
     def for_checklist(self, checklist_id: str, network: str | None) -> list[RiskRule]:
         """Return the rules that look at a checklist, in a network (common rules and its own)."""
-        return [
-            rule
-            for rule in self._by_id.values()
-            if checklist_id in rule.checklists() and rule.network in (None, network)
-        ]
+        key = (checklist_id, network)
+        if key not in self._for_checklist:
+            self._for_checklist[key] = [
+                rule
+                for rule in self._by_id.values()
+                if checklist_id in rule.checklists() and rule.network in (None, network)
+            ]
+        return self._for_checklist[key]
 
 
 def _reference_problems(rule: RiskRule, catalogue: Catalogue) -> list[tuple[Any, str]]:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.audit.models import AuditAction
 from app.audit.service import record
+from app.checklists.answer_rules import visible_answers
 from app.checklists.catalogue import ChecklistDefinition
 from app.checklists.models import ChecklistInstance
 from app.core.config import get_settings
@@ -106,9 +107,13 @@ def sync_follow_ups(
     pathway: Pathway,
     patient: Patient,
     now: datetime | None = None,
+    previous: dict[str, Any] | None = None,
 ) -> list[FollowUp]:
     """Create the follow-ups a checklist's answers call for; cancel the open ones they no
-    longer call for. Returns the follow-ups created, reopened or cancelled."""
+    longer call for. Returns the follow-ups created, reopened or cancelled.
+
+    With ``previous`` (the answers before this save), a save that leaves every rule unmet
+    before and after changes nothing and reads nothing: most answers touch no risk."""
     now = now or utcnow()
     in_use = risk_rules_in_use()
     network = (
@@ -117,15 +122,20 @@ def sync_follow_ups(
     rules = in_use.for_checklist(definition.id, network)
     if not rules:
         return []
+    shown = visible_answers(definition, values)
+    met = {rule.id for rule in rules if rule.met_by_shown(definition.id, shown)}
+    if not met and previous is not None:
+        shown_before = visible_answers(definition, previous)
+        if not any(rule.met_by_shown(definition.id, shown_before) for rule in rules):
+            return []
     existing = {
         f.rule_id: f
         for f in session.exec(select(FollowUp).where(FollowUp.instance_id == instance.id)).all()
     }
     changed: list[FollowUp] = []
     for rule in rules:
-        met = rule.met_by(definition, values)
         current = existing.get(rule.id)
-        if met and current is None:
+        if rule.id in met and current is None:
             current = FollowUp(
                 pathway_id=int(pathway.id or 0),
                 instance_id=int(instance.id or 0),
@@ -141,12 +151,16 @@ def sync_follow_ups(
             _schedule(session, current, rule, pathway=pathway, patient=patient, found_at=now)
         elif current is None:
             continue
-        elif met and current.cancel_cause == CancelCause.answer_changed.value:
+        elif rule.id in met and current.cancel_cause == CancelCause.answer_changed.value:
             # The risk is back after a correction: a fresh window from now.
             current.status, current.cancel_cause = FollowUpStatus.open.value, None
             current.version += 1
             _schedule(session, current, rule, pathway=pathway, patient=patient, found_at=now)
-        elif not met and current.status == FollowUpStatus.open.value and current.window_end >= now:
+        elif (
+            rule.id not in met
+            and current.status == FollowUpStatus.open.value
+            and current.window_end >= now
+        ):
             # Once the window has closed the follow-up was missed; a late correction does not
             # take it out of the measure (a person may still mark it not needed, with why).
             current.status = FollowUpStatus.cancelled.value

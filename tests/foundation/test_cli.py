@@ -75,6 +75,30 @@ def test_serve_leaves_forwarded_headers_to_the_trusted_proxies_setting(
     assert calls[0]["proxy_headers"] is False
 
 
+def test_serve_with_workers_leaves_the_application_to_them(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import sys
+
+    from app.core import migrate
+    from app.core.config import get_settings
+
+    url = f"sqlite:///{tmp_path / 'hph.db'}"
+    migrate.upgrade(url)
+    monkeypatch.setenv("HPH_DATABASE_URL", url)
+    get_settings.cache_clear()
+    replaced: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: replaced.append([path, *argv]))
+    monkeypatch.setattr("uvicorn.run", lambda *_a, **_k: None)
+    result = runner.invoke(app, ["serve", "--workers", "2", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    # The supervisor is a bare uvicorn that imports the application by name in each worker,
+    # with forwarded headers left to HPH_TRUSTED_PROXIES as with one worker.
+    [command] = replaced
+    assert command[:4] == [sys.executable, sys.executable, "-m", "uvicorn"]
+    assert command[4:6] == ["app.main:create_app", "--factory"]
+    assert " ".join(command).endswith("--port 8123 --workers 2 --no-proxy-headers --log-level info")
+
+
 def test_seed_with_a_bad_date_says_how_to_write_it(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("HPH_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     result = runner.invoke(app, ["seed", "--today", "24.11.2026"])

@@ -1,0 +1,278 @@
+"""Load benchmark: nurses save answers while team members and coordinators open their charts.
+
+    .venv/bin/python bench/load.py [--workers 1 2] [--mix full nurses] [--seconds 60]
+    .venv/bin/python bench/load.py --backend sqlite          (single-user figures only)
+
+The database: ``HPH_BENCH_DATABASE_URL`` (an already seeded national demo; it is written to,
+so use a copy), else a throwaway PostgreSQL cluster seeded like ``bench/engine.py`` seeds it;
+with ``--backend sqlite`` the demo that ``bench/engine.py`` caches in ``bench/results/``. It is
+migrated with ``hph migrate``, then for each worker count the real server starts (uvicorn with
+the options ``hph serve`` gives it; ``--clock bench`` sets every process's clock to noon of the
+demo's day, ``--clock real`` runs ``hph serve`` itself on today's date). Clients sign in as the
+demo users over HTTP, on 127.0.0.1:
+
+- single user: each request type alone, one client, ``--single`` times (p50);
+- ``full``: 14 nurses open their own open checklists and save answers (the htmx form, with its
+  CSRF token; 3 saves per page), 4 team members open their teams' dashboards (weekly and
+  monthly in turn), 2 coordinators open the national comparison; every client loops with no
+  pause for ``--seconds``;
+- ``nurses``: the same 14 nurses alone, so saves can be compared with and without analysis
+  (``--analysis-slots 64`` lifts the limit on concurrent analysis, for a run without it).
+
+Prints p50/p95/p99 per request type, throughput, errors, and the server's resident memory
+(the peak of the sum over its processes, read from /proc once a second, and per process).
+Targets (issue 18): saves and checklist pages p95 < 100 ms, dashboards and comparisons p95 <
+150 ms, no errors, < 300 MB per worker. The machine's other load shows in every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+sys.path[:0] = [str(ROOT), str(BENCH)]
+os.environ.setdefault("HPH_SECRET_KEY", "benchmark-secret-key-that-is-long-enough-for-settings")
+
+import httpx  # noqa: E402
+from engine import TODAY, postgres_url, sqlite_url  # noqa: E402
+from load_clients import (  # noqa: E402
+    ANALYSIS,
+    KINDS,
+    NATIONAL_COORDINATOR,
+    Nurse,
+    Stats,
+    Viewer,
+    coordinator_round,
+    find_nurses,
+    find_team_members,
+    nurse_round,
+    run_until,
+    signed_in,
+    team_round,
+)
+from server_process import Server, free_port  # noqa: E402
+
+from app.core.config import get_settings  # noqa: E402
+from app.core.db import build_engine  # noqa: E402
+
+Round = Callable[[httpx.Client, object, Stats, int], None]
+
+
+def _noon() -> datetime:
+    """Noon of the demo's day, local time (the clock the server is given)."""
+    return datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=get_settings().zone)
+
+
+def migrate(url: str) -> None:
+    """Bring the database to this version's schema and stored data with ``hph migrate``."""
+    started = time.perf_counter()
+    env = {**os.environ, "HPH_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], cwd=ROOT, env=env, check=True)
+    print(f"  hph migrate: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def server_command(args: argparse.Namespace, port: int, workers: int) -> list[str]:
+    """``hph serve`` itself, or uvicorn with its options and the benchmark's clock."""
+    if args.clock == "real":
+        return [sys.executable, "-m", "app.cli", "serve", "--port", str(port)] + [
+            "--workers",
+            str(workers),
+        ]
+    return [
+        sys.executable, "-m", "uvicorn", "load_clock:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--no-proxy-headers", "--log-level", "info",
+    ]  # fmt: skip
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of the sorted values lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def merged(stats: list[Stats]) -> Stats:
+    """Every client's figures in one."""
+    total = Stats()
+    for one in stats:
+        for kind, times in one.times.items():
+            total.times.setdefault(kind, []).extend(times)
+        for kind, count in one.errors.items():
+            total.errors[kind] = total.errors.get(kind, 0) + count
+        total.samples += one.samples
+    return total
+
+
+def single_user(base: str, people: dict[str, tuple[Round, object, str]], repeat: int) -> None:
+    """Each request type alone, one client at a time: the p50 of ``repeat`` requests."""
+    print(f"  single user, p50 of {repeat} (after one to warm up):")
+    for work, person, email in people.values():
+        client = signed_in(base, email, timeout=120)
+        stats = Stats()
+        for turn in (0, 1):  # warm-up: a team member's weekly and monthly dashboards
+            work(client, person, Stats(), turn)
+        run_until(time.monotonic() + 600, lambda turn: work(client, person, stats, turn), repeat)  # noqa: B023
+        client.close()
+        for kind in KINDS:
+            if kind in stats.times:
+                times = stats.times[kind]
+                errors = stats.errors.get(kind, 0)
+                note = f"  ({errors} errors: {stats.samples[:1]})" if errors else ""
+                print(f"    {kind:<26}{statistics.median(times):8.1f} ms  n={len(times)}{note}")
+
+
+def run_mix(
+    args: argparse.Namespace,
+    server: Server,
+    base: str,
+    clients: list[tuple[Round, object, str]],
+) -> tuple[Stats, float, list[tuple[int, str, float]]]:
+    """Every client in its own thread for ``--seconds``; the server's memory sampled meanwhile."""
+    signed = [
+        (work, person, signed_in(base, email, args.timeout)) for work, person, email in clients
+    ]
+    stats = [Stats() for _ in signed]
+    deadline = time.monotonic() + args.seconds
+    threads = [
+        threading.Thread(
+            target=run_until,
+            args=(deadline, lambda turn, w=work, p=person, c=client, s=s: w(c, p, s, turn)),
+            daemon=True,
+        )
+        for (work, person, client), s in zip(signed, stats, strict=True)
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    peak: list[tuple[int, str, float]] = []
+    while any(thread.is_alive() for thread in threads):
+        memory = server.memory()
+        if sum(rss for *_n, rss in memory) > sum(rss for *_n, rss in peak):
+            peak = memory
+        time.sleep(1.0)
+    elapsed = time.monotonic() - started
+    for _work, _person, client in signed:
+        client.close()
+    return merged(stats), elapsed, peak
+
+
+def report(title: str, total: Stats, elapsed: float, peak: list[tuple[int, str, float]]) -> None:
+    """Print the figures of one run."""
+    print(f"\n  {title}")
+    head = f"{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>8}{'errors':>7}"
+    print(f"    {'request':<26}{head}")
+    for kind in KINDS:
+        times = total.times.get(kind, [])
+        if not times and not total.errors.get(kind):
+            continue
+        p50, p95, p99 = (percentile(times, s) if times else float("nan") for s in (0.5, 0.95, 0.99))
+        print(
+            f"    {kind:<26}{len(times):7}{p50:9.1f}{p95:9.1f}{p99:9.1f}"
+            f"{len(times) / elapsed:8.1f}{total.errors.get(kind, 0):7}"
+        )
+    count = sum(len(t) for t in total.times.values())
+    analysis = sum(len(t) for k, t in total.times.items() if k in ANALYSIS)
+    print(f"    throughput: {count / elapsed:.1f} requests/s ({analysis / elapsed:.1f} analysis)")
+    print(f"    errors: {sum(total.errors.values())}")
+    for sample in total.samples[:3]:
+        print(f"      e.g. {sample}")
+    per_process = ", ".join(f"{name} {pid}: {rss:.0f} MB" for pid, name, rss in peak)
+    print(f"    server RSS at its peak: {sum(r for *_n, r in peak):.0f} MB ({per_process})")
+
+
+def parse_args() -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--scale", type=float, default=70)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--mix", nargs="*", choices=("full", "nurses"), default=None)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--single", type=int, default=20, help="requests per type, one user")
+    parser.add_argument("--nurses", type=int, default=14)
+    parser.add_argument("--team-members", type=int, default=4)
+    parser.add_argument("--coordinators", type=int, default=2)
+    parser.add_argument("--clock", choices=("bench", "real"), default="bench")
+    parser.add_argument("--timeout", type=float, default=60.0, help="client request timeout, s")
+    parser.add_argument(
+        "--analysis-slots", type=int, help="HPH_ANALYSIS_SLOTS for the server (64: no limit)"
+    )
+    args = parser.parse_args()
+    if args.mix is None:  # SQLite serves one user at a time: its figures are single-user ones
+        args.mix = ["full", "nurses"] if args.backend == "postgresql" else []
+    return args
+
+
+def main() -> None:
+    """Prepare the database, then serve and load it with each worker count."""
+    args = parse_args()
+    with ExitStack() as stack:
+        if args.backend == "sqlite":
+            url = sqlite_url(args.scale)
+        else:
+            url, stop = postgres_url(args.scale)
+            stack.callback(stop)
+        migrate(url)
+        engine = build_engine(url)
+        nurses = find_nurses(engine, args.nurses, _noon())
+        members = find_team_members(engine, args.team_members)
+        engine.dispose()
+        coordinator = Viewer(NATIONAL_COORDINATOR, [])
+        mixes: dict[str, list[tuple[Round, object, str]]] = {
+            "full": [(nurse_round, n, n.email) for n in nurses]
+            + [(team_round, m, m.email) for m in members]
+            + [(coordinator_round, coordinator, coordinator.email)] * args.coordinators,
+            "nurses": [(nurse_round, n, n.email) for n in nurses],
+        }
+        alone = {
+            "nurse": (nurse_round, Nurse(nurses[0].email, nurses[0].checklists), nurses[0].email),
+            "team": (team_round, members[0], members[0].email),
+            "coordinator": (coordinator_round, coordinator, coordinator.email),
+        }
+        work = Path(tempfile.mkdtemp(prefix="hph-load-"))
+        slots = args.analysis_slots or get_settings().analysis_slots
+        where = f"{url.rsplit('@', 1)[-1]}, clock {args.clock}, {slots} analysis slot(s) per worker"
+        print(f"Load on {where}; server logs in {work}")
+        for workers in args.workers:
+            port = free_port()
+            env = {
+                **os.environ,
+                "HPH_DATABASE_URL": url,
+                "HPH_DATA_DIR": str(work),
+                "HPH_BENCH_TODAY": TODAY.isoformat(),
+                "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),
+            }
+            if args.analysis_slots:
+                env["HPH_ANALYSIS_SLOTS"] = str(args.analysis_slots)
+            log = work / f"server-{workers}.log"
+            server = Server(server_command(args, port, workers), port, env, log, ROOT)
+            server.start()
+            try:
+                server.wait_healthy(timeout=120)
+                base = f"http://127.0.0.1:{port}"
+                print(f"\n== {workers} worker(s): {len(server.memory())} processes")
+                single_user(base, alone, args.single)
+                for mix in args.mix:
+                    total, elapsed, peak = run_mix(args, server, base, mixes[mix])
+                    people = len(mixes[mix])
+                    report(f"{mix} mix: {people} clients, {elapsed:.0f} s", total, elapsed, peak)
+                idle = server.memory()
+                print(f"  server RSS after the runs: {sum(r for *_n, r in idle):.0f} MB")
+            finally:
+                server.stop()
+
+
+if __name__ == "__main__":
+    main()
