@@ -107,6 +107,7 @@ RESOLVERS: dict[str, Resolver] = {
     "goal_id": lambda o, _p: str(o.goal_id),
     "conversation_id": lambda o, _p: str(o.conversation_id),
     "annotation_id": lambda o, _p: str(o.annotation_id),
+    "exclusion_id": lambda o, _p: str(o.extra["exclusion_id"]),
     "measure_id": _measure_id,
     "team_id": lambda o, _p: str(o.team_id),
     "organisation_id": lambda o, _p: str(o.team.organisation_id),
@@ -273,7 +274,7 @@ def check(call: Call, role: str, owner: str, url: str, response) -> list[str]:  
     params = set(call.params)
     if params & PATIENT_LEVEL and owner not in PATIENT_SCOPE[role] and _succeeded(response):
         problems.append(f"{where}: patient-level object of team {owner} answered with success")
-    aggregate = params & {"annotation_id", "team_id"} or (
+    aggregate = params & {"annotation_id", "exclusion_id", "team_id"} or (
         "measure_id" in params and "manual-measures" in call.template
     )
     readers = LEARNING_SCOPE if call.template.startswith(LEARNING_PATHS) else AGGREGATE_SCOPE

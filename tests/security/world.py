@@ -15,6 +15,7 @@ from app.core.hardening import CSRF_COOKIE, CSRF_HEADER
 from app.goals.service import create_goal, rate_goal, record_conversation
 from app.measures.annotations import AnnotationFields, create_annotation
 from app.measures.manual import ManualFields, create_manual_measure, save_value
+from app.measures.models import PointExclusion
 from app.org.models import Membership, Organisation, Team, User
 from app.org.scope import resolve_viewer
 from app.pathways.events import record_event
@@ -156,6 +157,13 @@ def _fill_team(db: Session, owned: Owned) -> None:
         fields=AnnotationFields(happened_on=date(2026, 3, 1), title=f"Change {owned.name}"),
     )
     owned.annotation_id = int(annotation.id or 0)
+    exclusion = PointExclusion(
+        team_id=owned.team_id, measure_key="hph-2-on-time", period_type="month",
+        period_start=date(2026, 2, 1), reason=f"Outage {owned.name}",
+    )  # fmt: skip
+    db.add(exclusion)
+    db.flush()
+    owned.extra["exclusion_id"] = int(exclusion.id or 0)
     measure = create_manual_measure(
         db,
         viewer=viewer,
