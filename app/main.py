@@ -254,6 +254,7 @@ def create_app() -> FastAPI:
     from app.dashboards.api import router as dashboards_api
     from app.dashboards.routes import router as dashboards_routes
     from app.fhir.ingest_api import router as fhir_ingest_api
+    from app.fhir.ingest_routes import router as incoming_routes
     from app.fhir.routes import router as fhir_routes
     from app.goals.api import router as goals_api
     from app.goals.correction_routes import router as rating_correction_routes
@@ -345,6 +346,7 @@ def create_app() -> FastAPI:
         account_routes,
         fhir_routes,
         fhir_ingest_api,
+        incoming_routes,
         follow_ups_routes,
         follow_ups_api,
         gp_routes,
