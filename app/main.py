@@ -256,6 +256,7 @@ def create_app() -> FastAPI:
     from app.fhir.ingest_api import router as fhir_ingest_api
     from app.fhir.ingest_routes import router as incoming_routes
     from app.fhir.routes import router as fhir_routes
+    from app.fhir.tokens_routes import router as token_routes
     from app.goals.api import router as goals_api
     from app.goals.correction_routes import router as rating_correction_routes
     from app.goals.corrections_api import router as rating_corrections_api
@@ -347,6 +348,7 @@ def create_app() -> FastAPI:
         fhir_routes,
         fhir_ingest_api,
         incoming_routes,
+        token_routes,
         follow_ups_routes,
         follow_ups_api,
         gp_routes,
