@@ -31,7 +31,7 @@ from app.pathways.service import PatientRejected, find_patients
 
 router = APIRouter(include_in_schema=False, dependencies=[PATIENT_DATA])
 PatientWorker = Annotated[Viewer, Depends(require_roles(Role.nurse.value, Role.team.value))]
-FormText = Annotated[str, Form(max_length=200_000)]
+FormText = Annotated[str, Form()]
 LIST = "/incoming"
 
 
