@@ -45,6 +45,15 @@ class Waiting:
         return "hospital_discharge" if self.encounter.status == "finished" else "hospital_admission"
 
     @property
+    def reason(self) -> str:
+        """Why it waits, in the reader's language (the stored problem is the sender's)."""
+        if self.encounter.patient_id is None:
+            return _("No patient of {name} has the local reference '{reference}'.").format(
+                name=self.organisation.name, reference=self.encounter.subject_value
+            )
+        return _("The patient has no open pathway.")
+
+    @property
     def at(self) -> datetime | None:
         """When the admission or discharge happened."""
         e = self.encounter
