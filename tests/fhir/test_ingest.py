@@ -269,3 +269,22 @@ def test_a_patient_named_by_another_organisations_team_is_refused(
     assert statuses(response) == ["403 Forbidden"]
     issue = response.json()["entry"][0]["response"]["outcome"]["issue"][0]
     assert issue["expression"] == ["Bundle.entry[0].resource.subject.identifier.system"]
+
+
+def test_a_discharge_before_the_admission_received_earlier_is_refused(
+    bare_client: TestClient, db: Session, ward: dict[str, Any]
+) -> None:
+    admitted = encounter("E-14", "R-100", start="2026-03-05T10:00:00+01:00")
+    assert statuses(post_bundle(bare_client, bundle(admitted), ward["secret"])) == ["201 Created"]
+    early = encounter(
+        "E-14", "R-100", status="finished", start=None, end="2026-03-04T10:00:00+01:00"
+    )
+    response = post_bundle(bare_client, bundle(early), ward["secret"])
+    assert statuses(response) == ["422 Unprocessable Entity"]
+    issue = response.json()["entry"][0]["response"]["outcome"]["issue"][0]
+    assert issue["expression"] == ["Bundle.entry[0].resource.period.end"]
+    assert "before the admission" in issue["diagnostics"]
+    assert [e[0] for e in events_of(db, ward["pathway"].id)] == ["hospital_admission"]
+    moved = encounter("E-14", "R-100", start="2026-03-03T08:00:00+01:00")
+    assert statuses(post_bundle(bare_client, bundle(moved), ward["secret"])) == ["200 OK"]
+    assert events_of(db, ward["pathway"].id)[0][2] == datetime(2026, 3, 3, 8, 0, tzinfo=OSLO)
