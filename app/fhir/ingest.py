@@ -361,6 +361,7 @@ def receive(
             status=encounter.status,
             token_id=source.token_id,
         )
+    _check_order(record, encounter, where)
     before = (record.status, record.period_start, record.period_end, record.subject_value)
     record.subject_system, record.subject_value = encounter.subject_system, encounter.subject_value
     record.status = encounter.status
@@ -401,6 +402,21 @@ def receive(
             None,
         ),
     )
+
+
+def _check_order(record: IncomingEncounter, encounter: EncounterIn, where: str) -> None:
+    """Refuse a discharge dated before the admission this encounter was received with."""
+    start = encounter.start or record.period_start
+    if encounter.status == "finished" and start is not None and encounter.end is not None:
+        if encounter.end < start:
+            raise EntryProblem(
+                422,
+                _("The discharge (period.end) is before the admission ({at}).").format(
+                    at=start.isoformat()
+                ),
+                f"{where}.period.end",
+                "business-rule",
+            )
 
 
 def _waiting(source: Source, record: IncomingEncounter, patient: Patient | None) -> Received:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import StatementError
 from sqlmodel import Session
 
 from app.core.i18n import _
@@ -185,6 +186,17 @@ def import_bundle(
         except EntryProblem as problem:
             step.rollback()
             answers.append(_refusal(problem))
+        except (StatementError, OverflowError):
+            # What the checks above let through but the database or the calendar refuses
+            # (a date out of range, a value too large): this entry's problem, never a 500.
+            step.rollback()
+            unstorable = EntryProblem(
+                422,
+                _("The entry could not be stored as given; check its dates and values."),
+                f"Bundle.entry[{index}].resource",
+                "processing",
+            )
+            answers.append(_refusal(unstorable))
         if progress is not None:
             progress(index + 1, len(entries))
     refused = [a for a in answers if a.status >= 400]

@@ -8,7 +8,7 @@ FHIR R4B's Encounter is R4's. Messages are in the requester's language when it i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fhir.resources.R4B.encounter import Encounter
@@ -52,15 +52,22 @@ class EncounterIn:
     provider_org_number: str | None = None
 
 
-def moment(value: datetime | date | None) -> datetime | None:
-    """A FHIR dateTime as an aware datetime (a date alone is noon local time, as by hand)."""
+def moment(value: datetime | date | str | None) -> datetime | None:
+    """A FHIR dateTime as an aware datetime (a date alone is noon local time, as by hand);
+    ValueError for a year or month alone, or a moment the calendar cannot hold in UTC."""
     if value is None:
         return None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=get_settings().zone)
-        return value
-    return local_midday(value)
+    if isinstance(value, str):
+        raise ValueError(value)  # "2026" or "2026-03": a partial date is no moment
+    if not isinstance(value, datetime):
+        value = local_midday(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=get_settings().zone)
+    try:
+        value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(value) from exc
+    return value
 
 
 def fhirpath(where: str, loc: tuple[Any, ...]) -> str:
@@ -152,8 +159,20 @@ def _period(
 ) -> tuple[datetime | None, datetime | None]:
     """The stay's start and end, as the status needs them."""
     period = encounter.period
-    start = moment(period.start if period else None)
-    end = moment(period.end if period else None)
+    times: list[datetime | None] = []
+    for name in ("start", "end"):
+        try:
+            times.append(moment(getattr(period, name) if period else None))
+        except ValueError as exc:
+            raise EntryProblem(
+                422,
+                _("Give period.{name} as a full date and time within the calendar.").format(
+                    name=name
+                ),
+                f"{where}.period.{name}",
+                "value",
+            ) from exc
+    start, end = times
     if status == "in-progress" and start is None:
         raise EntryProblem(
             422,

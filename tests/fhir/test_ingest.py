@@ -288,3 +288,23 @@ def test_a_discharge_before_the_admission_received_earlier_is_refused(
     moved = encounter("E-14", "R-100", start="2026-03-03T08:00:00+01:00")
     assert statuses(post_bundle(bare_client, bundle(moved), ward["secret"])) == ["200 OK"]
     assert events_of(db, ward["pathway"].id)[0][2] == datetime(2026, 3, 3, 8, 0, tzinfo=OSLO)
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"start": "0001-01-01T00:30:00+14:00"},
+        {"start": "9999-12-31T23:59:59-12:00"},
+        {"start": "0001-01-01"},
+        {"start": "2026"},
+        {"start": "2026-03-01T10:00:00+01:00", "end": "0001-01-01T00:00:00+14:00"},
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_server_error(
+    bare_client: TestClient, ward: dict[str, Any], period: dict[str, str]
+) -> None:
+    strange = encounter("E-15", "R-100")
+    strange["period"] = period
+    response = post_bundle(bare_client, bundle(strange), ward["secret"])
+    assert response.status_code == 200, response.text
+    assert statuses(response)[0][:1] == "4"

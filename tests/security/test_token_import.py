@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 from app.audit.models import AuditEntry
 from app.fhir.clinical import local_reference_system
 from app.fhir.ingest_models import ApiToken, IncomingEncounter
-from app.fhir.tokens import revoke_token
+from app.fhir.tokens import revoke_token, token_hash
 from app.pathways.models import PathwayEvent, Patient
 from tests.fhir.ingest_helpers import bundle, encounter, new_token, post_bundle
 from tests.security.world import NOW, World, build_world, signed_in
@@ -65,7 +65,7 @@ def test_without_a_valid_token_nothing_is_imported(
     with time_machine.travel(NOW, tick=False):
         body = _stay_for(db, world, "A")
         secret = new_token(db, int(world.owners["A"].team.organisation_id))
-        token = db.exec(select(ApiToken)).one()
+        token = db.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).one()
         before = _events(db)
         no_token = _refused(post_bundle(bare_client, body, None), 401)
         assert no_token["issue"][0]["expression"] == ["Authorization"]
@@ -104,7 +104,9 @@ def test_another_organisations_token_cannot_touch_its_patients(
         waits = post_bundle(bare_client, plain, other)  # the same reference, no team named
         assert waits.json()["entry"][0]["response"]["status"] == "202 Accepted"
         assert _events(db) == before
-        record = db.exec(select(IncomingEncounter)).one()
+        record = db.exec(
+            select(IncomingEncounter).where(IncomingEncounter.identifier_value == "S-X")
+        ).one()
         assert record.organisation_id == world.owners["C"].team.organisation_id
         transaction = dict(body, type="transaction")
         _refused(post_bundle(bare_client, transaction, other), 403)
@@ -145,7 +147,7 @@ def test_the_right_token_imports_and_is_audited_as_a_system(
         entries = db.exec(
             select(AuditEntry).where(col(AuditEntry.id) > mark).order_by(col(AuditEntry.id))
         ).all()
-        token = db.exec(select(ApiToken)).one()
+        token = db.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(secret))).one()
         assert token.last_used_at is not None
     assert entries[0].action == "sign_in" and "DIPS" in (entries[0].user_email or "")
     event_entries = [e for e in entries if e.what.startswith("event")]
