@@ -308,3 +308,40 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_server_error(
     response = post_bundle(bare_client, bundle(strange), ward["secret"])
     assert response.status_code == 200, response.text
     assert statuses(response)[0][:1] == "4"
+
+
+HOSTILE_ENTRIES: list[Any] = [
+    [],
+    "x",
+    {"resource": []},
+    {"resource": {"resourceType": "Encounter"}},
+    {"request": "POST", "resource": encounter("H-1", "R-100")},
+    {"request": {"method": "DELETE"}, "resource": encounter("H-2", "R-100")},
+    {
+        "resource": {
+            **encounter("H-3", "R-100"),
+            "identifier": [{"system": "s", "value": "v" * 500}],
+        }
+    },
+    {"resource": {**encounter("H-4", "R-100"), "subject": {"reference": "Patient/1"}}},
+    {"resource": {**encounter("H-5", "R-100"), "status": "unknown"}},
+    {"resource": {**encounter("H-6", "R-100"), "class": {"code": "AMB"}}},
+    {"resource": encounter("H-7", "R-100", start="2027-01-01T10:00:00+01:00")},
+    {"resource": {**encounter("H-8", "R-100"), "period": None}},
+    {"resource": {**encounter("H-9", "R-100"), "subject": {"identifier": {"value": "x" * 41}}}},
+    {"resource": {**encounter("H-10", "R-100"), "identifier": [{"value": "no-system"}]}},
+    {"resource": {**encounter("H-11", "R-100"), "period": {"start": 1e308}}},
+]
+
+
+@pytest.mark.parametrize("entry", HOSTILE_ENTRIES, ids=range(len(HOSTILE_ENTRIES)))
+def test_a_hostile_entry_gets_its_own_4xx_outcome_with_a_place(
+    bare_client: TestClient, db: Session, ward: dict[str, Any], entry: Any
+) -> None:
+    body = {"resourceType": "Bundle", "type": "batch", "entry": [entry]}
+    response = post_bundle(bare_client, body, ward["secret"])
+    assert response.status_code == 200, response.text
+    assert statuses(response)[0][:1] == "4"
+    issue = response.json()["entry"][0]["response"]["outcome"]["issue"][0]
+    assert issue["expression"][0].startswith("Bundle.entry[0]") and issue["diagnostics"]
+    assert events_of(db, ward["pathway"].id) == []
