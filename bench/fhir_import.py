@@ -35,8 +35,8 @@ from app.checklists.models import ChecklistInstance  # noqa: E402
 from app.core import migrate  # noqa: E402
 from app.core.db import build_engine  # noqa: E402
 from app.core.i18n import set_language  # noqa: E402
-from app.fhir.ingest import source_for  # noqa: E402
 from app.fhir.ingest_bundle import import_bundle  # noqa: E402
+from app.fhir.ingest_source import source_for  # noqa: E402
 from app.org.models import LearningNetwork, Organisation, Team  # noqa: E402
 from app.pathways.models import (  # noqa: E402
     EventStatus,

@@ -10,19 +10,16 @@ changes nothing; a changed period corrects the events as a correction by hand do
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 from sqlmodel import Session, col, select
 
 from app.core.i18n import _
 from app.fhir.ingest_encounters import CANCELLING, NOTHING_YET, EncounterIn, EntryProblem
 from app.fhir.ingest_models import IncomingEncounter, IncomingState
-from app.fhir.outcome import BASE
-from app.org.models import Organisation, Role, ScopeKind, Team
-from app.org.scope import Grant, Viewer
+from app.fhir.ingest_source import Source, check_provider, match_patient
+from app.org.scope import Viewer
 from app.pathways.events import EventRejected, cancel_event, correct_event, record_event
 from app.pathways.models import (
     EventKind,
@@ -33,32 +30,7 @@ from app.pathways.models import (
     Patient,
 )
 
-TEAM_SYSTEM = re.compile(re.escape(BASE) + r"/NamingSystem/team-(\d+)/local-reference")
 ADMISSION, DISCHARGE = EventKind.hospital_admission.value, EventKind.hospital_discharge.value
-
-
-class SystemViewer(Viewer):
-    """A sending system (or the operator's import) acting for one organisation.
-
-    It reaches that organisation's patients to record their hospital events and nothing else.
-    It is no person: the events it records have no ``recorded_by``, and the audit log names the
-    token (or the command) in the e-mail column with the role ``system``.
-    """
-
-    @property
-    def primary_role(self) -> str | None:
-        """Audited as a system, never as a nurse."""
-        return "system"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Who sends: the organisation, its teams, the viewer acting for it, and the token."""
-
-    organisation: Organisation
-    team_ids: frozenset[int]
-    viewer: SystemViewer
-    token_id: int | None
 
 
 @dataclass(frozen=True)
@@ -70,41 +42,6 @@ class Received:
     incoming_id: int | None = None
 
 
-def source_for(
-    session: Session,
-    *,
-    organisation_id: int,
-    name: str,
-    token_id: int | None = None,
-    ip_address: str | None = None,
-) -> Source:
-    """The sender acting for an organisation, named in the audit log as ``name``."""
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None:
-        raise LookupError(organisation_id)
-    team_ids = frozenset(
-        int(t or 0)
-        for t in session.exec(select(Team.id).where(Team.organisation_id == organisation_id))
-    )
-    grant = Grant(
-        role=Role.nurse.value,
-        scope_kind=ScopeKind.organisation.value,
-        scope_id=organisation_id,
-        scope_name=organisation.name,
-        team_ids=team_ids,
-        organisation_id=organisation_id,
-    )
-    viewer = SystemViewer(
-        user_id=cast(int, None),  # no person: recorded_by stays empty
-        email=name[:254],
-        display_name=name,
-        language="en",
-        grants=(grant,),
-        ip_address=ip_address,
-    )
-    return Source(organisation, team_ids, viewer, token_id)
-
-
 def _known(session: Session, source: Source, encounter: EncounterIn) -> IncomingEncounter | None:
     """The encounter as received before, by the sender's identifier."""
     return session.exec(
@@ -113,55 +50,6 @@ def _known(session: Session, source: Source, encounter: EncounterIn) -> Incoming
         .where(IncomingEncounter.identifier_system == encounter.identifier_system)
         .where(IncomingEncounter.identifier_value == encounter.identifier_value)
     ).first()
-
-
-def match_patient(
-    session: Session, *, source: Source, system: str | None, value: str, where: str = "Encounter"
-) -> Patient | None:
-    """The one patient of the organisation with this local reference (None: none or several).
-
-    A system naming a team's local references (as the read API's Patient identifiers do)
-    narrows the search to that team, which must be the organisation's own (otherwise 403).
-    """
-    team_ids = source.team_ids
-    named = TEAM_SYSTEM.fullmatch(system or "")
-    if named:
-        team_id = int(named.group(1))
-        if team_id not in source.team_ids:
-            raise EntryProblem(
-                403,
-                _(
-                    "The patient's identifier belongs to a team of another organisation; this "
-                    "token sends for {name} only."
-                ).format(name=source.organisation.name),
-                f"{where}.subject.identifier.system",
-                "forbidden",
-            )
-        team_ids = frozenset({team_id})
-    if not team_ids:
-        return None
-    found = session.exec(
-        select(Patient)
-        .where(col(Patient.team_id).in_(sorted(team_ids)))
-        .where(Patient.local_reference == value.strip())
-        .limit(2)
-    ).all()
-    return found[0] if len(found) == 1 else None
-
-
-def _check_provider(source: Source, encounter: EncounterIn, where: str) -> None:
-    """Refuse an encounter whose service provider is another organisation (403)."""
-    given, own = encounter.provider_org_number, source.organisation.org_number
-    if given and own and given != own:
-        raise EntryProblem(
-            403,
-            _(
-                "The encounter is for organisation number {given}; this token sends for "
-                "{name} ({own}) only."
-            ).format(given=given, name=source.organisation.name, own=own),
-            f"{where}.serviceProvider.identifier",
-            "forbidden",
-        )
 
 
 def _active(session: Session, event_id: int | None) -> PathwayEvent | None:
@@ -326,7 +214,7 @@ def receive(
     where: str = "Encounter",
 ) -> Received:
     """Take one encounter: record, correct or cancel its events, or put it on the review list."""
-    _check_provider(source, encounter, where)
+    check_provider(source, encounter, where)
     record = _known(session, source, encounter)
     if encounter.status in CANCELLING:
         return _cancel(session, source, record)

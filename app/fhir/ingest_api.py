@@ -17,8 +17,8 @@ from app.audit.patient_data import PATIENT_DATA
 from app.core.db import utcnow
 from app.core.deps import PUBLIC, SessionDep, client_address
 from app.core.i18n import LANGUAGES, _, set_language
-from app.fhir.ingest import source_for
 from app.fhir.ingest_bundle import import_bundle, issue, outcome
+from app.fhir.ingest_source import source_for
 from app.fhir.outcome import FhirResponse
 from app.fhir.tokens import TokenRefused, authenticate, mark_used
 

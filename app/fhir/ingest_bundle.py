@@ -18,8 +18,9 @@ from sqlalchemy.exc import StatementError
 from sqlmodel import Session
 
 from app.core.i18n import _
-from app.fhir.ingest import Received, Source, receive
+from app.fhir.ingest import Received, receive
 from app.fhir.ingest_encounters import EntryProblem, read_encounter
+from app.fhir.ingest_source import Source
 
 MAX_ENTRIES = 10_000
 STATUS_TEXT = {

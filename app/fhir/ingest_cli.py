@@ -15,9 +15,9 @@ from sqlmodel import select
 from app.admin.commands import database, fail, fields
 from app.core.db import utcnow
 from app.core.i18n import set_language
-from app.fhir.ingest import source_for
 from app.fhir.ingest_bundle import import_bundle
 from app.fhir.ingest_csv import CsvRefused, bundle_from_csv
+from app.fhir.ingest_source import source_for
 from app.fhir.tokens import TokenFields, create_token, list_tokens, revoke_token
 from app.org.models import Organisation
 
