@@ -25,6 +25,7 @@ from app.checklists.loader import CatalogueError
 from app.core.config import SettingsError, get_settings
 from app.core.db import build_engine, describe_connection_error
 from app.fhir.commands import export_app
+from app.fhir.ingest_cli import import_app, tokens_app
 
 app = typer.Typer(
     help="HPH Tracker: checklists, 'what matters' goals and run charts for home care.",
@@ -36,6 +37,8 @@ app.add_typer(checklists_app, name="checklists")
 app.add_typer(org_app, name="org")
 app.add_typer(users_app, name="users")
 app.add_typer(export_app, name="export")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(import_app, name="import")
 console = Console()
 errors = Console(stderr=True)
 

@@ -256,7 +256,10 @@ def create_app() -> FastAPI:
     from app.dashboards.api import router as dashboards_api
     from app.dashboards.changes_routes import router as dashboard_changes_routes
     from app.dashboards.routes import router as dashboards_routes
+    from app.fhir.ingest_api import router as fhir_ingest_api
+    from app.fhir.ingest_routes import router as incoming_routes
     from app.fhir.routes import router as fhir_routes
+    from app.fhir.tokens_routes import router as token_routes
     from app.goals.api import router as goals_api
     from app.goals.correction_routes import router as rating_correction_routes
     from app.goals.corrections_api import router as rating_corrections_api
@@ -350,6 +353,9 @@ def create_app() -> FastAPI:
         admin_api,
         account_routes,
         fhir_routes,
+        fhir_ingest_api,
+        incoming_routes,
+        token_routes,
         follow_ups_routes,
         follow_ups_api,
         gp_routes,

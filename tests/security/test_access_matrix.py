@@ -64,7 +64,7 @@ WRITE_SCOPE = {
 }
 # Whose organisations, teams, people and roles each role administers (network N1 holds A and B).
 ADMIN_SCOPE = {"admin": {"A", "B"}, "org_admin": {"A", "B"}}
-ADMIN_PARAMS = {"organisation_id", "user_id", "membership_id"}
+ADMIN_PARAMS = {"organisation_id", "user_id", "membership_id", "token_id"}
 ADMIN_PATHS = ("/admin", "/api/v1/admin")
 # Bright spots ("Lær av andre"): a team member learns from every team of their team's network.
 LEARNING_SCOPE = {**AGGREGATE_SCOPE, "team": {"A", "B"}}
@@ -76,6 +76,8 @@ SETTINGS_PATHS = ("/measure-settings", "/measures/settings")
 ORGANISATION_ADMIN_SCOPE: dict[str, set[str]] = {
     role: ADMIN_SCOPE.get(role, set()) for role in ROLES
 }
+# Incoming hospital events belong to the sending organisation's teams (O1 holds A and B).
+INCOMING_SCOPE = {role: {"A", "B"} if role in ("nurse", "team") else set() for role in ROLES}
 PATIENT_LEVEL = {
     "patient_id",
     "pathway_id",
@@ -121,6 +123,8 @@ RESOLVERS: dict[str, Resolver] = {
     "questionnaire_id": lambda _o, _p: "hph-2-v1",
     "organization_id": lambda o, _p: f"team-{o.team_id}",
     "rated_on": lambda _o, _p: "2026-03-09",  # the re-rating of the world's goal
+    "incoming_id": lambda o, _p: str(o.extra["incoming_id"]),
+    "token_id": lambda o, _p: str(o.extra["token_id"]),
 }
 QUERY_RESOLVERS: dict[str, Resolver] = {
     "unit_id": lambda o, _p: str(o.team_id),
@@ -293,6 +297,8 @@ def check(call: Call, role: str, owner: str, url: str, response) -> list[str]:  
         problems.append(f"{where}: an admin route answered a {role}")
     if params & ADMIN_PARAMS and owner not in ADMIN_SCOPE.get(role, set()) and _succeeded(response):
         problems.append(f"{where}: team {owner}'s organisation or people administered by {role}")
+    if "incoming_id" in params and owner not in INCOMING_SCOPE[role] and _succeeded(response):
+        problems.append(f"{where}: incoming hospital event of {owner}'s organisation reached")
     for team, label in LABELS.items():
         if team not in PATIENT_SCOPE[role] and label in text:
             problems.append(f"{where}: shows patient label {label!r}")

@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 from app.checklists.in_use import catalogue_in_use
 from app.checklists.service import save_answer
 from app.core.hardening import CSRF_COOKIE, CSRF_HEADER
+from app.fhir.ingest_models import IncomingEncounter
+from app.fhir.tokens import TokenFields, create_token
 from app.goals.service import create_goal, rate_goal, record_conversation
 from app.measures.annotations import AnnotationFields, create_annotation
 from app.measures.manual import ManualFields, create_manual_measure, save_value
@@ -126,6 +128,7 @@ def _fill_team(db: Session, owned: Owned) -> None:
     )
     organisation = db.get(Organisation, owned.team.organisation_id)
     owned.extra["network_id"] = int(organisation.network_id if organisation else 0)
+    _hospital_events(db, owned, organisation)
     conversation = record_conversation(
         db,
         viewer=viewer,
@@ -180,6 +183,28 @@ def _fill_team(db: Session, owned: Owned) -> None:
         denominator=10,
     )
     db.flush()
+
+
+def _hospital_events(db: Session, owned: Owned, organisation: Organisation | None) -> None:
+    """An API token of the team's organisation and an encounter waiting in its review list."""
+    assert organisation is not None
+    token, _secret = create_token(
+        db,
+        actor=None,
+        fields=TokenFields(organisation=organisation.slug, name=f"System {owned.name}"),
+    )
+    owned.extra["token_id"] = int(token.id or 0)
+    waiting = IncomingEncounter(
+        organisation_id=int(organisation.id or 0),
+        identifier_system="urn:test:encounters",
+        identifier_value=f"W-{owned.name}",
+        subject_value=f"NEW-{owned.name}",
+        status="in-progress",
+        period_start=datetime(2026, 3, 5, 10, 0, tzinfo=OSLO),
+    )
+    db.add(waiting)
+    db.flush()
+    owned.extra["incoming_id"] = int(waiting.id or 0)
 
 
 def build_world(db: Session) -> World:
