@@ -24,6 +24,7 @@ from app.core.config import get_settings
 from app.demo.network import DemoTeam, SeededNetwork, seed_network
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.measures.item_store import rebuild
+from app.measures.stored_counts import rebuild_counts
 from app.measures.models import Annotation
 from app.org.models import Organisation, User
 from app.pathways.models import (
@@ -534,6 +535,7 @@ def seed_demo(
         _reset_sequences(session, [_table_name(m) for m, _ in _Rows().batches()])
         report.counts["annotation"] = _seed_annotations(session, network, today)
         report.counts["measure_item"] = rebuild(session, progress=on_items)
+        report.counts["measure_count"] = rebuild_counts(session)
         session.commit()
     report.seconds = time.perf_counter() - started
     return report

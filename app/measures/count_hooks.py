@@ -61,7 +61,9 @@ def segment_of(day: date) -> date:
 
 def segment_last(start: date) -> date:
     """The last day of the segment starting on ``start``."""
-    return min(start + timedelta(days=6 - start.weekday()), period_end(start, "month"))
+    return min(
+        start + timedelta(days=6 - start.weekday()), period_end(start.replace(day=1), "month")
+    )
 
 
 def segments_between(first: date, last: date) -> list[date]:
