@@ -24,8 +24,8 @@ from app.core.config import get_settings
 from app.demo.network import DemoTeam, SeededNetwork, seed_network
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.measures.item_store import rebuild
-from app.measures.stored_counts import rebuild_counts
 from app.measures.models import Annotation
+from app.measures.stored_counts import rebuild_counts
 from app.org.models import Organisation, User
 from app.pathways.models import (
     EventKind,
