@@ -190,26 +190,23 @@ def count_items(
     ensure_counted(session, measure)
     starts = segments_between(window.first_day, window.last_day)
     whole = [s for s in starts if s >= window.first_day and segment_last(s) <= window.last_day]
-    live_starts = set(starts) - set(whole)
+    live = set(starts) - set(whole)
+    stored: list[Any] = []
     if whole:
-        mc = MeasureCount
-        open_query = (
-            sa_select(col(mc.segment_start))
-            .distinct()
-            .where(col(mc.measure_id) == measure.id)
-            .where(col(mc.settled_at) >= window.now)
-            .where(col(mc.segment_start).between(whole[0], whole[-1]))
-        )
-        if team_ids is not None:
-            open_query = open_query.where(col(mc.team_id).in_(list(team_ids)))
-        live_starts.update(_day(s) for s in session.execute(open_query).scalars())
-    stored = [s for s in whole if s not in live_starts]
+        query = _stored_query(measure, level, whole, unit_ids, team_ids)
+        stored = list(session.execute(query).all())
+        live.update(_day(row.segment_start) for row in stored if row.settled_at >= window.now)
     found: dict[tuple[int, date | None, date | None], list[float]] = {}
-    if stored:
-        query = _stored_query(measure, level, window, stored, live_starts, unit_ids, team_ids)
-        _add(found, _rows(session, query))
-    if live_starts:
-        days = _ranges(sorted(live_starts), window)
+    for row in stored:
+        start = _day(row.segment_start)
+        if start not in live:
+            week = start - timedelta(days=start.weekday()) if window.by_week else None
+            month = start.replace(day=1) if window.by_month else None
+            entry = found.setdefault((int(row.unit_id), week, month), [0.0, 0.0, 0])
+            entry[0] += float(row.numerator)
+            entry[1] += float(row.denominator)
+    if live:
+        days = _ranges(sorted(live), window)
         query = count_query(
             measure, level=level, window=window, unit_ids=unit_ids, team_ids=team_ids, days=days
         )
@@ -250,24 +247,19 @@ def _ranges(starts: Sequence[date], window: Window) -> list[tuple[date, date]]:
 def _stored_query(
     measure: MeasureDefinition,
     level: Level,
-    window: Window,
-    stored: Sequence[date],
-    live: set[date],
+    whole: Sequence[date],
     unit_ids: Sequence[int] | None,
     team_ids: Sequence[int] | None,
 ) -> Any:
-    """The stored counts of the settled segments, added up per unit and period."""
+    """The stored counts of whole segments per unit, with the moment the last of them settles."""
     mc = MeasureCount
     team = col(mc.team_id)
     query = (
         sa_select()
         .select_from(mc)
         .where(col(mc.measure_id) == measure.id)
-        .where(col(mc.segment_start).between(stored[0], stored[-1]))
+        .where(col(mc.segment_start).between(whole[0], whole[-1]))
     )
-    skipped = sorted(s for s in live if stored[0] < s < stored[-1])
-    if skipped:
-        query = query.where(col(mc.segment_start).not_in(skipped))
     if team_ids is not None:
         query = query.where(team.in_(list(team_ids)))
     unit = _unit(level, team)
@@ -277,17 +269,13 @@ def _stored_query(
         query = query.join(Organisation, col(Organisation.id) == col(Team.organisation_id))
     if unit_ids is not None and level != Level.all:
         query = query.where(unit.in_(list(unit_ids)))
-    week, month = WeekStart(col(mc.segment_start)), MonthStart(col(mc.segment_start))
-    groups = [g for g, on in ((week, window.by_week), (month, window.by_month)) if on]
-    if level != Level.all:
-        groups.append(unit)
+    groups = [col(mc.segment_start)] + ([unit] if level != Level.all else [])
     return query.add_columns(
         unit.label("unit_id"),
-        (week if window.by_week else literal(None, Date)).label("week"),
-        (month if window.by_month else literal(None, Date)).label("month"),
+        col(mc.segment_start).label("segment_start"),
         func.sum(col(mc.numerator)).label("numerator"),
         func.sum(col(mc.denominator)).label("denominator"),
-        literal(0, Integer).label("pending"),
+        func.max(col(mc.settled_at)).label("settled_at"),
     ).group_by(*groups)
 
 

@@ -51,6 +51,8 @@ FOLLOW_UP_FIELDS = ("rule_id", "team_id", "due_date", "window_end", "done_at", "
 # The (measure, team, segment) groups whose stored counts a flush may have changed
 # (``stored_counts`` recounts them before the transaction commits or reads counts).
 PENDING_COUNTS = "hph.measure_counts.pending"
+# Measures whose stored items and counts this transaction found built with their definition.
+CHECKED = "hph.measures.checked"
 CountKey = tuple[str, int, date]
 
 
@@ -73,6 +75,12 @@ def segments_between(first: date, last: date) -> list[date]:
         starts.append(current)
         current = segment_last(current) + timedelta(days=1)
     return starts
+
+
+def checked(session: OrmSession) -> set[str]:
+    """What this transaction found built: ``items:<id>`` and ``counts:<id>``."""
+    found: set[str] = session.info.setdefault(CHECKED, set())
+    return found
 
 
 def note_counts(session: OrmSession, keys: Iterable[CountKey]) -> None:

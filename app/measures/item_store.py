@@ -25,7 +25,7 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.measures.catalogue import BundleCount, MeasureDefinition, measures_in_use
-from app.measures.count_hooks import CountKey, count_key, note_counts
+from app.measures.count_hooks import CountKey, checked, count_key, note_counts
 from app.measures.item_rules import (
     Clock,
     ConversationFact,
@@ -265,6 +265,7 @@ def rebuild(
             )
         )
     # Written past the session hooks: the measures' stored counts are built again before use.
+    checked(session).difference_update(f"counts:{m.id}" for m in chosen)
     session.execute(
         delete(MeasureCountBuild).where(
             col(MeasureCountBuild.measure_id).in_([m.id for m in chosen])
@@ -285,7 +286,7 @@ def stale_measures(session: Session) -> list[MeasureDefinition]:
 
 def ensure_built(session: Session, measure: MeasureDefinition) -> None:
     """Derive a measure's items first if they are missing or stale (normally done at migrate)."""
-    if not is_stored(measure):
+    if not is_stored(measure) or f"items:{measure.id}" in checked(session):
         return
     built = session.get(MeasureItemBuild, measure.id)
     if built is None or built.fingerprint != fingerprint(measure):
@@ -294,6 +295,7 @@ def ensure_built(session: Session, measure: MeasureDefinition) -> None:
         built = session.get(MeasureItemBuild, measure.id, populate_existing=True)
         if built is None or built.fingerprint != fingerprint(measure):
             rebuild(session, [measure])
+    checked(session).add(f"items:{measure.id}")
 
 
 def ensure_current(

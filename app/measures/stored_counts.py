@@ -43,7 +43,7 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.measures import count_hooks as count_hooks  # registers the flush hooks
 from app.measures.catalogue import ChecklistCount, FollowUpCount, MeasureDefinition, measures_in_use
-from app.measures.count_hooks import PENDING_COUNTS, CountKey, segment_last
+from app.measures.count_hooks import CHECKED, PENDING_COUNTS, CountKey, checked, segment_last
 from app.measures.count_hooks import segment_of as segment_of
 from app.measures.count_hooks import segments_between as segments_between
 from app.measures.item_rules import is_stored
@@ -127,11 +127,15 @@ def _lock(session: Session, keys: Iterable[CountKey]) -> None:
     """Count each group's writers one after another (PostgreSQL; SQLite serialises writers)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(sa_select(func.pg_advisory_xact_lock_shared(REBUILD_LOCK)))
     hashes = sorted({_lock_key(key) for key in keys})  # one order: no deadlock between two
     for first in range(0, len(hashes), GROUPS_PER_QUERY):
         chunk = hashes[first : first + GROUPS_PER_QUERY]
-        session.execute(sa_select(func.pg_advisory_xact_lock(func.unnest(chunk))))
+        session.execute(
+            sa_select(
+                func.pg_advisory_xact_lock_shared(REBUILD_LOCK),  # no rebuild meanwhile
+                func.pg_advisory_xact_lock(func.unnest(chunk)),
+            )
+        )
 
 
 def _lock_key(key: CountKey) -> int:
@@ -142,35 +146,42 @@ def _lock_key(key: CountKey) -> int:
 
 def recount(session: Session, keys: Iterable[CountKey]) -> int:
     """Count some groups again from their items and store them (in the caller's transaction)."""
-    by_measure: dict[str, set[tuple[int, date]]] = {}
-    for measure_id, team_id, start in keys:
-        by_measure.setdefault(measure_id, set()).add((team_id, start))
     catalogue = {m.id: m for m in measures_in_use().all()}
-    wanted = [
-        (measure_id, team_id, start)
-        for measure_id, groups in by_measure.items()
-        if measure_id in catalogue
-        for team_id, start in groups
-    ]
+    wanted = sorted(key for key in set(keys) if key[0] in catalogue)
     if not wanted:
         return 0
     _lock(session, wanted)
-    written = 0
-    for measure_id, groups in by_measure.items():
-        if measure_id not in catalogue:
-            continue
-        ordered = sorted(groups)
-        for first in range(0, len(ordered), GROUPS_PER_QUERY):
-            written += _recount_chunk(
-                session, catalogue[measure_id], ordered[first : first + GROUPS_PER_QUERY]
+    rows: list[dict[str, Any]] = []
+    for first in range(0, len(wanted), GROUPS_PER_QUERY):
+        chunk = wanted[first : first + GROUPS_PER_QUERY]
+        by_measure: dict[str, list[tuple[int, date]]] = {}
+        for measure_id, team_id, start in chunk:
+            by_measure.setdefault(measure_id, []).append((team_id, start))
+        for measure_id, groups in by_measure.items():  # one grouped query per measure
+            found = final_counts(session, catalogue[measure_id], _groups_of(groups))
+            rows += _rows(measure_id, found)
+        mc = MeasureCount
+        session.execute(
+            delete(mc).where(
+                or_(
+                    *(
+                        and_(
+                            col(mc.measure_id) == measure_id,
+                            col(mc.team_id) == team_id,
+                            col(mc.segment_start) == start,
+                        )
+                        for measure_id, team_id, start in chunk
+                    )
+                )
             )
-    return written
+        )
+    if rows:
+        session.execute(insert(MeasureCount.__table__), rows)  # type: ignore[attr-defined]
+    return len(rows)
 
 
-def _recount_chunk(
-    session: Session, measure: MeasureDefinition, groups: Sequence[tuple[int, date]]
-) -> int:
-    """Recount some groups of one measure: one grouped query, then their rows replaced."""
+def _groups_of(groups: Sequence[tuple[int, date]]) -> Callable[[Source], Any]:
+    """A condition selecting the items of some (team, segment) groups."""
 
     def where(source: Source) -> Any:
         return or_(
@@ -180,29 +191,14 @@ def _recount_chunk(
             )
         )
 
-    found = final_counts(session, measure, where)
-    mc = MeasureCount
-    session.execute(
-        delete(mc).where(
-            col(mc.measure_id) == measure.id,
-            or_(
-                *(
-                    and_(col(mc.team_id) == team_id, col(mc.segment_start) == start)
-                    for team_id, start in groups
-                )
-            ),
-        )
-    )
-    return _insert(session, measure.id, found)
+    return where
 
 
-def _insert(
-    session: Session,
-    measure_id: str,
-    found: dict[tuple[int, date], tuple[float, float, datetime]],
-) -> int:
-    """Store counted groups."""
-    rows = [
+def _rows(
+    measure_id: str, found: dict[tuple[int, date], tuple[float, float, datetime]]
+) -> list[dict[str, Any]]:
+    """Counted groups as table rows."""
+    return [
         {
             "measure_id": measure_id,
             "team_id": team_id,
@@ -213,8 +209,17 @@ def _insert(
         }
         for (team_id, start), (numerator, denominator, settled) in found.items()
     ]
-    if rows:
-        session.execute(insert(MeasureCount.__table__), rows)  # type: ignore[attr-defined]
+
+
+def _insert(
+    session: Session,
+    measure_id: str,
+    found: dict[tuple[int, date], tuple[float, float, datetime]],
+) -> int:
+    """Store counted groups."""
+    rows = _rows(measure_id, found)
+    for first in range(0, len(rows), 5000):
+        session.execute(insert(MeasureCount.__table__), rows[first : first + 5000])  # type: ignore[attr-defined]
     return len(rows)
 
 
@@ -270,12 +275,14 @@ def stale_count_measures(session: Session) -> list[MeasureDefinition]:
 
 def ensure_counted(session: Session, measure: MeasureDefinition) -> None:
     """Build a measure's counts first if they are missing or stale (normally done at migrate)."""
-    built = session.get(MeasureCountBuild, measure.id)
-    if built is None or built.fingerprint != count_fingerprint(measure):
-        _lock_rebuilds(session)
-        built = session.get(MeasureCountBuild, measure.id, populate_existing=True)
+    if f"counts:{measure.id}" not in checked(session):
+        built = session.get(MeasureCountBuild, measure.id)
         if built is None or built.fingerprint != count_fingerprint(measure):
-            rebuild_counts(session, [measure])
+            _lock_rebuilds(session)
+            built = session.get(MeasureCountBuild, measure.id, populate_existing=True)
+            if built is None or built.fingerprint != count_fingerprint(measure):
+                rebuild_counts(session, [measure])
+        checked(session).add(f"counts:{measure.id}")
     apply_pending(session)
 
 
@@ -308,3 +315,4 @@ def _after_transaction_end(session: OrmSession, transaction: SessionTransaction)
     """Forget the groups of a transaction that was rolled back (its changes went with it)."""
     if transaction.parent is None:
         session.info.pop(PENDING_COUNTS, None)
+        session.info.pop(CHECKED, None)  # another transaction may change a definition's build
