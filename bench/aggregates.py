@@ -24,6 +24,7 @@ from typing import Any
 os.environ.setdefault("HPH_SECRET_KEY", "benchmark-secret-key-that-is-long-enough-for-settings")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import event  # noqa: E402
 from sqlmodel import Session, col, select  # noqa: E402
 
 from app.checklists.models import ChecklistAnswer, ChecklistInstance  # noqa: E402
@@ -49,16 +50,22 @@ def _viewer(session: Session, email: str) -> Viewer:
     return resolve_viewer(session, user)
 
 
-def timed(repeat: int, work: Callable[[], Any]) -> tuple[float, float]:
-    """p50 and p95 of some runs in milliseconds (one warm-up run first)."""
+STATEMENTS = [0]
+
+
+def timed(repeat: int, work: Callable[[], Any]) -> tuple[float, float, float, float]:
+    """p50 and p95 wall time, p50 CPU time of this process (ms), and SQL statements per run."""
     work()
-    times = []
+    times, cpu = [], []
+    STATEMENTS[0] = 0
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         work()
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
     times.sort()
-    return statistics.median(times), times[min(len(times) - 1, round(0.95 * len(times)))]
+    p95 = times[min(len(times) - 1, round(0.95 * len(times)))]
+    return statistics.median(times), p95, statistics.median(cpu), STATEMENTS[0] / repeat
 
 
 def _apply(session: Session) -> None:
@@ -99,7 +106,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     options = parser.parse_args()
     engine = build_engine(os.environ["HPH_BENCH_DATABASE_URL"], long_statements=True)
-    rows: list[tuple[str, float, float]] = []
+    event.listen(
+        engine, "before_cursor_execute", lambda *_: STATEMENTS.__setitem__(0, STATEMENTS[0] + 1)
+    )
+    rows: list[tuple[str, float, float, float, float]] = []
     with Session(engine) as session:
         team_user = _viewer(session, "team@demo.no")
         team_id = min(team_user.aggregate_team_ids)
@@ -134,9 +144,9 @@ def main() -> None:
                 work = lambda c=complete: _save(session, nurse, int(instance_id), c)  # noqa: E731
                 rows.append((f"{label} (rolled back)", *timed(options.repeat, work)))
     engine.dispose()
-    print(f"{'request':<44} {'p50 ms':>8} {'p95 ms':>8}")
-    for name, p50, p95 in rows:
-        print(f"{name:<44} {p50:>8.1f} {p95:>8.1f}")
+    print(f"{'request':<40} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>8} {'SQL':>5}")
+    for name, p50, p95, cpu, statements in rows:
+        print(f"{name:<40} {p50:>8.1f} {p95:>8.1f} {cpu:>8.1f} {statements:>5.0f}")
 
 
 if __name__ == "__main__":
