@@ -87,7 +87,11 @@ def _build_measure_counts(url: str, *, everything: bool = False) -> None:
     """Count the stored measure counts that are missing or stale (all of them if asked)."""
     from sqlmodel import Session
 
-    from app.measures.stored_counts import ensure_counts_current, rebuild_counts
+    from app.measures.stored_counts import (
+        ensure_counts_current,
+        rebuild_counts,
+        stored_count_rows,
+    )
 
     engine = build_engine(url, long_statements=True)
     try:
@@ -109,11 +113,14 @@ def _build_measure_counts(url: str, *, everything: bool = False) -> None:
                     rebuilt = ["every measure"]
                 else:
                     rebuilt = ensure_counts_current(session, _progress)
+            stored = stored_count_rows(session) if rebuilt else 0
             session.commit()
+    except OperationalError as exc:
+        fail(describe_connection_error(url, exc))
     finally:
         engine.dispose()
-    if rebuilt:
-        console.print(f"Measure counts stored for {', '.join(rebuilt)}.")
+    if rebuilt and stored:  # an empty database only records the definitions, silently
+        console.print(f"Measure counts stored for {', '.join(rebuilt)} ({stored:,} rows in all).")
 
 
 measures_app = typer.Typer(help="Stored measure items and counts.", no_args_is_help=True)

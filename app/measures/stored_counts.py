@@ -316,3 +316,8 @@ def _after_transaction_end(session: OrmSession, transaction: SessionTransaction)
     if transaction.parent is None:
         session.info.pop(PENDING_COUNTS, None)
         session.info.pop(CHECKED, None)  # another transaction may change a definition's build
+
+
+def stored_count_rows(session: Session) -> int:
+    """How many stored count rows there are, of every measure."""
+    return int(session.execute(sa_select(func.count()).select_from(MeasureCount)).scalar_one())
