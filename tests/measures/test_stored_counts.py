@@ -189,3 +189,28 @@ def test_counts_of_measures_no_longer_in_use_are_forgotten(session: Session) -> 
     session.flush()
     ensure_counts_current(session)
     assert session.get(MeasureCount, ("retired-measure", team_id, ANCHOR)) is None
+
+
+def test_erasing_a_patient_takes_their_items_out_of_the_stored_counts(session: Session) -> None:
+    from app.pathways.models import Pathway, Patient
+
+    instance = session.exec(
+        select(ChecklistInstance)
+        .where(ChecklistInstance.definition_id == "hph-2")
+        .where(ChecklistInstance.status == "completed")
+        .where(col(ChecklistInstance.event_cancelled).is_(False))
+        .where(col(ChecklistInstance.due_date) < ANCHOR - timedelta(days=60))
+        .where(col(ChecklistInstance.due_date) > ANCHOR - timedelta(days=300))
+        .limit(1)
+    ).one()
+    pathway = session.get(Pathway, instance.pathway_id)
+    assert pathway is not None
+    window = Window(ANCHOR - timedelta(days=400), ANCHOR, local(ANCHOR), True, True)
+    measures = [measures_in_use().get(m) for m in ("hph-2-on-time", "readmission-30d")]
+    before = count_items(session, measures[0], level=Level.all, window=window)
+    session.delete(session.get(Patient, pathway.patient_id))
+    session.flush()
+    for measure in measures:
+        assert_same_counts(session, measure, window)
+    after = count_items(session, measures[0], level=Level.all, window=window)
+    assert sum(r.denominator for r in after) < sum(r.denominator for r in before)
