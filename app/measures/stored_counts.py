@@ -89,13 +89,25 @@ def _moments(measure: MeasureDefinition, source: Source) -> list[Any]:
     return [item.closes_at, item.met_at, item.counted_from]
 
 
+_FINAL_SOURCES: dict[str, tuple[Source, list[Any]]] = {}
+
+
+def _final_source(measure: MeasureDefinition) -> tuple[Source, list[Any]]:
+    """A measure's items counted in the far future, and their settling moments (built once:
+    building the aliased tables is most of a small recount's cost)."""
+    key = f"{measure.id}:{count_fingerprint(measure)}"  # stored items are chosen by the id
+    if key not in _FINAL_SOURCES:
+        window = Window(date.min, date.max, FAR_FUTURE, by_week=True, by_month=True)
+        source = item_source(measure, window)
+        _FINAL_SOURCES[key] = (source, _moments(measure, source))
+    return _FINAL_SOURCES[key]
+
+
 def final_counts(
     session: Session, measure: MeasureDefinition, where: Callable[[Source], Any] | None = None
 ) -> dict[tuple[int, date], tuple[float, float, datetime]]:
     """Final numerator, denominator and settling moment per (team, segment) of some items."""
-    window = Window(date.min, date.max, FAR_FUTURE, by_week=True, by_month=True)
-    source = item_source(measure, window)
-    moments = _moments(measure, source)
+    source, moments = _final_source(measure)
     week, month = WeekStart(source.due_day), MonthStart(source.due_day)
     query = source.query if where is None else source.query.where(where(source))
     rows = session.execute(
