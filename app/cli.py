@@ -55,6 +55,7 @@ def _migrate(url: str) -> None:
     try:
         migrate.upgrade(url)
         _build_measure_items(url)
+        _build_measure_counts(url)
     except OperationalError as exc:
         fail(describe_connection_error(url, exc))
 
@@ -85,6 +86,82 @@ def _build_measure_items(url: str) -> None:
         engine.dispose()
     if rebuilt and stored:  # an empty database only records the definitions, silently
         console.print(f"Measure items derived for {', '.join(rebuilt)} ({stored:,} stored in all).")
+
+
+def _build_measure_counts(url: str, *, everything: bool = False) -> None:
+    """Count the stored measure counts that are missing or stale (all of them if asked)."""
+    from sqlmodel import Session
+
+    from app.measures.stored_counts import (
+        ensure_counts_current,
+        rebuild_counts,
+        stored_count_rows,
+    )
+
+    engine = build_engine(url, long_statements=True)
+    try:
+        with Session(engine) as session:
+            columns = (
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=console, transient=True) as bar:
+                task = bar.add_task("Counting every measure per team and period", total=None)
+
+                def _progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                if everything:
+                    rebuild_counts(session, progress=_progress)
+                    rebuilt = ["every measure"]
+                else:
+                    rebuilt = ensure_counts_current(session, _progress)
+            stored = stored_count_rows(session) if rebuilt else 0
+            session.commit()
+    except OperationalError as exc:
+        fail(describe_connection_error(url, exc))
+    finally:
+        engine.dispose()
+    if rebuilt and stored:  # an empty database only records the definitions, silently
+        console.print(f"Measure counts stored for {', '.join(rebuilt)} ({stored:,} rows in all).")
+
+
+measures_app = typer.Typer(help="Stored measure items and counts.", no_args_is_help=True)
+app.add_typer(measures_app, name="measures")
+
+
+@measures_app.command("rebuild")
+def rebuild_measures() -> None:
+    """Derive every stored measure item and count every measure afresh."""
+    from sqlmodel import Session
+
+    from app.measures.item_store import rebuild
+
+    url = _check_setup()
+    engine = build_engine(url, long_statements=True)
+    try:
+        with Session(engine) as session:
+            with Progress(
+                TextColumn("[progress.description]{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("Measure items of every pathway", total=None)
+                rebuild(
+                    session,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+            session.commit()
+    except OperationalError as exc:
+        fail(describe_connection_error(url, exc))
+    finally:
+        engine.dispose()
+    _build_measure_counts(url, everything=True)
 
 
 def _check_setup() -> str:

@@ -26,6 +26,7 @@ from app.demo.network import DemoTeam, SeededNetwork, seed_network
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.measures.item_store import rebuild
 from app.measures.models import Annotation
+from app.measures.stored_counts import rebuild_counts
 from app.org.models import Organisation, User
 from app.pathways.models import (
     EventKind,
@@ -538,6 +539,7 @@ def seed_demo(
             session, seed=seed, today=today, user_id=nurse.id
         )
         report.counts["measure_item"] = rebuild(session, progress=on_items)
+        report.counts["measure_count"] = rebuild_counts(session)
         session.commit()
     report.seconds = time.perf_counter() - started
     return report

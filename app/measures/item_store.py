@@ -25,6 +25,7 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.measures.catalogue import BundleCount, MeasureDefinition, measures_in_use
+from app.measures.count_hooks import CountKey, checked, count_key, note_counts
 from app.measures.item_rules import (
     Clock,
     ConversationFact,
@@ -37,12 +38,13 @@ from app.measures.item_rules import (
     derive_items,
     is_stored,
 )
-from app.measures.models import MeasureItem, MeasureItemBuild
+from app.measures.models import MeasureCountBuild, MeasureItem, MeasureItemBuild
 from app.pathways.models import EventKind, Pathway, PathwayEvent, PathwayTeam, Patient
 
 LOGIC_VERSION = 2  # raise when item_rules changes what it derives: every measure is rebuilt
 CHUNK = 2000  # pathways per batch in a rebuild
 PENDING = "hph.measure_items.pending"
+ITEM_COLUMNS = ("subject_id", "due_date", "closes_at", "met_at", "counted_from", "value")
 FOLLOWED_EVENTS = (EventKind.hospital_admission.value, EventKind.hospital_discharge.value)
 DECIDING_STATUSES = {
     InstanceStatus.completed.value,
@@ -178,7 +180,7 @@ def _id_range(first: int, last: int) -> Where:
 
 def _write(
     session: Session, where: Where, measures: Sequence[MeasureDefinition], clock: Clock
-) -> int:
+) -> list[dict[str, Any]]:
     """Derive and insert the items of some measures for the pathways ``where`` selects."""
     rows = [
         vars(item).copy()
@@ -187,7 +189,16 @@ def _write(
     ]
     if rows:
         session.execute(insert(MeasureItem.__table__), rows)  # type: ignore[attr-defined]
-    return len(rows)
+    return rows
+
+
+def _by_group(rows: Iterable[Any]) -> dict[CountKey, list[tuple[Any, ...]]]:
+    """Items by stored-count group, each as the values that decide its count, in one order."""
+    groups: dict[CountKey, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        key = count_key(row["measure_id"], row["team_id"], row["due_date"])
+        groups.setdefault(key, []).append(tuple(row[name] for name in ITEM_COLUMNS))
+    return {key: sorted(items, key=lambda item: item[:2]) for key, items in groups.items()}
 
 
 def refresh_pathways(session: Session, pathway_ids: Iterable[int]) -> int:
@@ -203,9 +214,20 @@ def refresh_pathways(session: Session, pathway_ids: Iterable[int]) -> int:
         .order_by(col(Pathway.id))
         .with_for_update()
     )
+    mi = MeasureItem
+    before = _by_group(
+        session.execute(
+            sa_select(col(mi.measure_id), col(mi.team_id))
+            .add_columns(*(col(getattr(mi, name)) for name in ITEM_COLUMNS))
+            .where(col(mi.pathway_id).in_(ids))
+        ).mappings()
+    )
     # Every stored measure is derived again, so the pathways' items go (by the pathway index).
     session.execute(delete(MeasureItem).where(col(MeasureItem.pathway_id).in_(ids)))
-    return _write(session, lambda column: column.in_(ids), measures, Clock(get_settings().zone))
+    rows = _write(session, lambda column: column.in_(ids), measures, Clock(get_settings().zone))
+    after = _by_group(rows)
+    note_counts(session, (k for k in before.keys() | after.keys() if before.get(k) != after.get(k)))
+    return len(rows)
 
 
 def _lock_builds(session: Session) -> None:
@@ -233,7 +255,7 @@ def rebuild(
     if low is not None:
         for first in range(int(low), int(high) + 1, CHUNK):
             last = first + CHUNK - 1
-            written += _write(session, _id_range(first, last), chosen, clock)
+            written += len(_write(session, _id_range(first, last), chosen, clock))
             if progress:  # pathway ids covered so far, of all
                 progress(min(last, int(high)) - int(low) + 1, int(high) - int(low) + 1)
     for measure in chosen:
@@ -242,6 +264,13 @@ def rebuild(
                 measure_id=measure.id, fingerprint=fingerprint(measure), built_at=utcnow()
             )
         )
+    # Written past the session hooks: the measures' stored counts are built again before use.
+    checked(session).difference_update(f"counts:{m.id}" for m in chosen)
+    session.execute(
+        delete(MeasureCountBuild).where(
+            col(MeasureCountBuild.measure_id).in_([m.id for m in chosen])
+        )
+    )
     session.flush()
     return written
 
@@ -257,7 +286,7 @@ def stale_measures(session: Session) -> list[MeasureDefinition]:
 
 def ensure_built(session: Session, measure: MeasureDefinition) -> None:
     """Derive a measure's items first if they are missing or stale (normally done at migrate)."""
-    if not is_stored(measure):
+    if not is_stored(measure) or f"items:{measure.id}" in checked(session):
         return
     built = session.get(MeasureItemBuild, measure.id)
     if built is None or built.fingerprint != fingerprint(measure):
@@ -266,6 +295,7 @@ def ensure_built(session: Session, measure: MeasureDefinition) -> None:
         built = session.get(MeasureItemBuild, measure.id, populate_existing=True)
         if built is None or built.fingerprint != fingerprint(measure):
             rebuild(session, [measure])
+    checked(session).add(f"items:{measure.id}")
 
 
 def ensure_current(

@@ -165,3 +165,41 @@ class PointExclusion(Timestamped, table=True):
     period_start: date
     reason: str = Field(max_length=500)
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id", ondelete="SET NULL")
+
+
+class MeasureCount(SQLModel, table=True):
+    """A measure's final counts of one team's items due in one segment, and when they settle.
+
+    A segment is the days a week and a month share (a week across a month's end is two), so
+    weeks, months and the (week, month) pairs a combined query groups by all add up from it.
+    ``numerator`` and ``denominator`` are the counts once every window has closed and every
+    entry is in; ``settled_at`` is the last moment at which an item of the group can still
+    change them without a write: a count at any later moment may read the row as it is
+    (``stored_counts``).
+    """
+
+    __tablename__ = "measure_count"
+    __table_args__ = (
+        # The level sums: one measure's segments in a date range, every team.
+        Index("ix_measure_count_period", "measure_id", "segment_start", "team_id"),
+        # The groups still open at a moment: few, and read before every count.
+        Index("ix_measure_count_settled", "measure_id", "settled_at", "segment_start"),
+    )
+
+    # The key serves one team's window: measure, team, then the segments in order.
+    measure_id: str = Field(primary_key=True, max_length=64)
+    team_id: int = Field(primary_key=True, foreign_key="team.id", ondelete="CASCADE")
+    segment_start: date = Field(primary_key=True)
+    numerator: float
+    denominator: float
+    settled_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class MeasureCountBuild(SQLModel, table=True):
+    """Which definition of a measure its stored counts were built with (rebuilt on change)."""
+
+    __tablename__ = "measure_count_build"
+
+    measure_id: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(max_length=64)
+    built_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
