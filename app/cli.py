@@ -24,6 +24,7 @@ from app.checklists.commands import checklists_app
 from app.checklists.loader import CatalogueError
 from app.core.config import SettingsError, get_settings
 from app.core.db import build_engine, describe_connection_error
+from app.digest.commands import digest_app
 
 app = typer.Typer(
     help="HPH Tracker: checklists, 'what matters' goals and run charts for home care.",
@@ -34,6 +35,7 @@ app.command("chart")(chart)
 app.add_typer(checklists_app, name="checklists")
 app.add_typer(org_app, name="org")
 app.add_typer(users_app, name="users")
+app.add_typer(digest_app, name="digest")
 console = Console()
 errors = Console(stderr=True)
 

@@ -253,6 +253,7 @@ def create_app() -> FastAPI:
     from app.core.openapi import router as api_docs_router
     from app.dashboards.api import router as dashboards_api
     from app.dashboards.routes import router as dashboards_routes
+    from app.digest.routes import router as digest_routes
     from app.fhir.routes import router as fhir_routes
     from app.goals.api import router as goals_api
     from app.goals.correction_routes import router as rating_correction_routes
@@ -349,6 +350,7 @@ def create_app() -> FastAPI:
         burden_routes,
         burden_api,
         offline_routes,
+        digest_routes,
     ):
         app.include_router(router)
     return app
