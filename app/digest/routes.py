@@ -9,8 +9,8 @@ from fastapi.responses import Response
 
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.db import utcnow
-from app.core.deps import PUBLIC, CurrentViewer, SessionDep
-from app.core.i18n import _
+from app.core.deps import LANGUAGE_COOKIE, PUBLIC, CurrentViewer, SessionDep
+from app.core.i18n import _, set_language
 from app.core.templating import render
 from app.dashboards.service import check_team_access
 from app.digest.recipients import digest_enabled, set_digest_enabled, user_of_token
@@ -58,17 +58,21 @@ def read_team_digest(
     return render(request, "digest/page.html", context)
 
 
-def _token_user(session: SessionDep, token: str) -> User | None:
-    """The active user an unsubscribe link was made for."""
+def _token_user(request: Request, session: SessionDep, token: str) -> User | None:
+    """The active user an unsubscribe link was made for; the page speaks their language."""
     user_id = user_of_token(token)
     user = session.get(User, user_id) if user_id is not None else None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if LANGUAGE_COOKIE not in request.cookies:  # not signed in here: the mail's language
+        set_language(user.language)
+    return user
 
 
 @router.get("/digest/unsubscribe/{token}", dependencies=[PUBLIC])
 def read_unsubscribe(request: Request, token: str, session: SessionDep) -> Response:
     """Ask to confirm turning the weekly digest off (a mail scanner's visit changes nothing)."""
-    user = _token_user(session, token)
+    user = _token_user(request, session, token)
     if user is None:
         context = {"dead": _("This link is not valid. Turn the digest off on your account page.")}
         return render(request, "digest/unsubscribe.html", context, status_code=404)
@@ -81,7 +85,7 @@ def read_unsubscribe(request: Request, token: str, session: SessionDep) -> Respo
 @router.post("/digest/unsubscribe/{token}", dependencies=[PUBLIC])
 def delete_subscription(request: Request, token: str, session: SessionDep) -> Response:
     """Turn the weekly digest off for the link's owner (also a mail client's one-click POST)."""
-    user = _token_user(session, token)
+    user = _token_user(request, session, token)
     if user is None:
         context = {"dead": _("This link is not valid. Turn the digest off on your account page.")}
         return render(request, "digest/unsubscribe.html", context, status_code=404)
