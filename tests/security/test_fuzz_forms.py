@@ -104,6 +104,7 @@ NO_FIELDS = {
     "/admin/users/{user_id}/unlock",
     "/admin/users/{user_id}/link",
     "/admin/users/{user_id}/memberships/{membership_id}/delete",
+    "/digest/unsubscribe/{token}",
 }
 # Where an accepted free-text value is stored, and how the service normalises it.
 STORED: dict[tuple[str, str], tuple[str, str]] = {
