@@ -26,7 +26,8 @@ from babel.numbers import format_decimal
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.charts.models import Finding
+from app.charts import compute_chart
+from app.charts.models import ChartResult, Finding, SeriesPoint
 from app.checklists.day_plan import OPEN, OVERDUE_DAYS
 from app.checklists.models import ChecklistInstance
 from app.core.config import get_settings
@@ -190,11 +191,11 @@ def _charts(
     return items, {item.info.id: item.chart for item in items if item.chart is not None}
 
 
-def _signals_at(chart: MeasureChart, number: int) -> list[Finding]:
+def _signals_at(result: ChartResult, number: int) -> list[Finding]:
     """The directed signals a point (1-based) takes part in."""
     return [
         finding
-        for finding in chart.result.findings()
+        for finding in result.findings()
         if finding.is_signal and finding.side is not None and number in finding.points
     ]
 
@@ -210,21 +211,34 @@ def _newest_point(chart: MeasureChart, week: DigestWeek) -> int | None:
     return None
 
 
-def new_signals(
-    chart: MeasureChart, before: MeasureChart | None, week: DigestWeek
-) -> list[DigestSignal]:
+def chart_before(result: ChartResult, number: int) -> ChartResult:
+    """The same chart computed on the points before a point: what it showed a period earlier."""
+    series = [
+        SeriesPoint(
+            period=point.period,
+            numerator=point.numerator,
+            denominator=point.denominator,
+            part=str(point.part),
+            incomplete=point.incomplete,
+            excluded=point.excluded,
+        )
+        for point in result.points[: number - 1]
+    ]
+    return compute_chart(series, chart=result.chart, rules=result.rules, multiply=result.multiply)
+
+
+def new_signals(chart: MeasureChart, week: DigestWeek) -> list[DigestSignal]:
     """The special causes the week's point brought that the chart without it did not show."""
     number = _newest_point(chart, week)
     if number is None:
         return []
-    known: set[tuple[str, str | None]] = set()
-    if before is not None and before.points:
-        known = {(f.kind, f.side) for f in _signals_at(before, len(before.points))}
+    before = chart_before(chart.result, number)
+    known = {(f.kind, f.side) for f in _signals_at(before, number - 1)} if number > 1 else set()
     language = current_language()
     direction = chart.measure.direction
     found: list[DigestSignal] = []
     seen: set[tuple[str, str | None]] = set()
-    for finding in _signals_at(chart, number):
+    for finding in _signals_at(chart.result, number):
         key = (finding.kind, finding.side)
         if key in seen or (finding.kind not in POINT_SIGNALS and key in known):
             continue
@@ -297,22 +311,10 @@ def team_digest(
         session, viewer=viewer, team_id=team_id, period="week",
         start=weekly_start, end=week.end, now=now,
     )  # fmt: skip
-    _items, weekly_before = _charts(
-        session, viewer=viewer, team_id=team_id, period="week",
-        start=weekly_start, end=week.start - timedelta(days=1), now=now,
-    )  # fmt: skip
-    monthly_start = _month_start(week.end, MONTHS_SHOWN - 1)
     _items, monthly = _charts(
         session, viewer=viewer, team_id=team_id, period="month",
-        start=monthly_start, end=week.end, now=now,
+        start=_month_start(week.end, MONTHS_SHOWN - 1), end=week.end, now=now,
     )  # fmt: skip
-    month_ended = period_end(week.start.replace(day=1), "month")
-    monthly_before: dict[str, MeasureChart] = {}
-    if month_ended <= week.end:  # a month ended this week: its point may bring a signal
-        _items, monthly_before = _charts(
-            session, viewer=viewer, team_id=team_id, period="month",
-            start=monthly_start, end=month_ended.replace(day=1) - timedelta(days=1), now=now,
-        )  # fmt: skip
     signals: list[DigestSignal] = []
     missed: list[OffGoal] = []
     titles: dict[str, str] = {}
@@ -320,10 +322,9 @@ def team_digest(
         titles[item.info.id] = item.info.title
         by_week = item.info.default_period == "week" and item.info.id in weekly
         chart = weekly.get(item.info.id) if by_week else monthly.get(item.info.id)
-        before = (weekly_before if by_week else monthly_before).get(item.info.id)
         if chart is None:
             continue
-        signals += new_signals(chart, before, week)
+        signals += new_signals(chart, week)
         if (miss := off_goal(chart, week)) is not None:
             missed.append(miss)
     changes = [
