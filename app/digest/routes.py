@@ -21,9 +21,20 @@ from app.digest.service import (
     parse_week,
     team_digest,
 )
+from app.digest.storyboard import team_storyboard
 from app.org.models import Team, User
+from app.org.scope import Viewer
 
 router = APIRouter(include_in_schema=False, dependencies=[NO_PATIENT_DATA])
+
+
+def _team_of(session: SessionDep, viewer: Viewer, team_id: int) -> Team:
+    """A team whose patients' figures the viewer may see (404 when it is not among theirs)."""
+    team = session.get(Team, team_id) if team_id in viewer.aggregate_team_ids else None
+    if team is None:
+        raise HTTPException(status_code=404, detail=_("There is no such team among yours."))
+    check_team_access(viewer, team_id)
+    return team
 
 
 @router.get("/teams/{team_id}/digest")
@@ -35,10 +46,7 @@ def read_team_digest(
     week: str | None = None,
 ) -> Response:
     """A team's weekly digest: the card on the home page (htmx) or a page of its own."""
-    team = session.get(Team, team_id) if team_id in viewer.aggregate_team_ids else None
-    if team is None:
-        raise HTTPException(status_code=404, detail=_("There is no such team among yours."))
-    check_team_access(viewer, team_id)
+    team = _team_of(session, viewer, team_id)
     now = utcnow()
     try:
         chosen = parse_week(week, now=now) if week else last_complete_week(now)
@@ -91,3 +99,17 @@ def delete_subscription(request: Request, token: str, session: SessionDep) -> Re
         return render(request, "digest/unsubscribe.html", context, status_code=404)
     set_digest_enabled(session, user_id=int(user.id or 0), enabled=False)
     return render(request, "digest/unsubscribe.html", {"person": user, "done": True})
+
+
+@router.get("/teams/{team_id}/storyboard")
+def read_storyboard(
+    request: Request,
+    team_id: int,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    month: str | None = None,
+) -> Response:
+    """A team's one-page storyboard for a learning session, made to be printed."""
+    _team_of(session, viewer, team_id)
+    board = team_storyboard(session, viewer=viewer, team_id=team_id, month=month, now=utcnow())
+    return render(request, "digest/storyboard.html", {"board": board})

@@ -87,3 +87,21 @@ def test_account_page_turns_the_digest_off(desk, live_server: str) -> None:  # t
     shot(desk, "account-digest-off")
     desk.get_by_role("button", name="Slå på ukeoppsummeringen").click()
     desk.wait_for_selector('[data-digest="on"]')
+
+
+def test_storyboard_prints_on_one_landscape_page(desk, live_server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    sign_in(desk, live_server, "team@demo.no")
+    desk.goto(f"{live_server}/teams/1/storyboard")
+    assert "Storyboard" in desk.locator("h1").inner_text()
+    charts = desk.locator(".sb-grid figure svg")
+    assert charts.count() >= 3  # vector charts drawn on the server, no script needed
+    assert desk.locator(".sb-aim li").count() >= 3
+    shot(desk, "storyboard-screen")
+    desk.emulate_media(media="print")
+    desk.set_viewport_size({"width": 1123, "height": 794})  # A4 landscape at 96 dpi
+    desk.screenshot(path=str(SHOTS / "storyboard-print.png"), full_page=True)
+    pdf = desk.pdf(landscape=True, format="A4", prefer_css_page_size=True)
+    (SHOTS / "storyboard.pdf").write_bytes(pdf)
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(b"/Type /Page/") <= 1 or (
+        pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
+    )
