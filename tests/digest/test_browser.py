@@ -102,6 +102,6 @@ def test_storyboard_prints_on_one_landscape_page(desk, live_server: str) -> None
     desk.screenshot(path=str(SHOTS / "storyboard-print.png"), full_page=True)
     pdf = desk.pdf(landscape=True, format="A4", prefer_css_page_size=True)
     (SHOTS / "storyboard.pdf").write_bytes(pdf)
-    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(b"/Type /Page/") <= 1 or (
-        pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
-    )
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page>") + pdf.count(
+        b"/Type /Page/"
+    ) <= 1 or (pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1)
