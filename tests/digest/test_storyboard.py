@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from datetime import date
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -55,3 +59,33 @@ def test_storyboard_page_is_for_the_team_and_holds_no_patient(
     )
     sign_in_client(client, coordinator)
     assert client.get(f"/teams/{scenario.team.id}/storyboard").status_code == 403
+
+
+def test_storyboard_pdf_is_one_page_made_on_the_server(
+    client: TestClient, scenario: Scenario
+) -> None:
+    pytest.importorskip("weasyprint", reason="WeasyPrint is not installed here")
+    sign_in_client(client, scenario.member)
+    answer = client.get(f"/teams/{scenario.team.id}/storyboard.pdf?month=2026-11")
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF")
+    assert "storyboard-" in answer.headers["content-disposition"]
+    Path("/tmp/shots/digest").mkdir(parents=True, exist_ok=True)
+    Path("/tmp/shots/digest/storyboard-weasy.pdf").write_bytes(answer.content)
+    assert pdf_pages(answer.content) == 1
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The page count a PDF's page tree states (its objects may sit in compressed streams)."""
+    texts = [pdf]
+    for start in re.finditer(rb"stream\r?\n", pdf):
+        try:
+            texts.append(zlib.decompressobj().decompress(pdf[start.end() :]))
+        except zlib.error:
+            continue
+    counts = [
+        int(n) for t in texts for n in re.findall(rb"/Type /Pages/Kids \[[^]]*\]/Count (\d+)", t)
+    ]
+    assert counts, "no page tree found"
+    return counts[0]
