@@ -85,7 +85,7 @@ def pdf_pages(pdf: bytes) -> int:
         except zlib.error:
             continue
     counts = [
-        int(n) for t in texts for n in re.findall(rb"/Type /Pages/Kids \[[^]]*\]/Count (\d+)", t)
+        int(n) for t in texts for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", t)
     ]
     assert counts, "no page tree found"
     return counts[0]
