@@ -1,1 +1,1 @@
-"""The weekly digest: a team's new signals, measures off goal, overdue work and tested changes."""
+"""The weekly digest of a team (page card, e-mail, `hph digest send`) and its storyboard."""
