@@ -1,4 +1,5 @@
-"""The digest card on the team's home page in a real browser at 1366×900, and its setting."""
+"""The weekly digest on the team's home page at 1366×900, its setting, and the storyboard
+printed (tests/digest holds the rest of the digest's tests)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401 - fixtures
-    browser,
-    chromium_path,
-    live_server,
-    screenshot,
-    sign_in,
-)
+from tests.browser.conftest import screenshot, sign_in
 from tests.digest.test_storyboard import pdf_pages
 
 pytestmark = pytest.mark.browser
@@ -22,7 +17,7 @@ SHOTS = Path("/tmp/shots/digest")
 
 
 @pytest.fixture()
-def desk(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]  # noqa: F811
+def desk(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A team member's laptop: 1366×900."""
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
@@ -58,7 +53,7 @@ def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     ]
 
 
-def test_team_home_shows_the_weekly_digest(desk, live_server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_team_home_shows_the_weekly_digest(desk, live_server: str) -> None:  # type: ignore[no-untyped-def]
     sign_in(desk, live_server, "team@demo.no")
     assert desk.url.endswith("/team")
     card = desk.locator(".digest[data-week]").first
@@ -80,7 +75,7 @@ def test_team_home_shows_the_weekly_digest(desk, live_server: str) -> None:  # t
     shot(desk, "digest-week-before")
 
 
-def test_account_page_turns_the_digest_off(desk, live_server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_account_page_turns_the_digest_off(desk, live_server: str) -> None:  # type: ignore[no-untyped-def]
     sign_in(desk, live_server, "team@demo.no")
     desk.goto(f"{live_server}/account/password")
     desk.get_by_role("button", name="Slå av ukeoppsummeringen").click()
@@ -90,7 +85,7 @@ def test_account_page_turns_the_digest_off(desk, live_server: str) -> None:  # t
     desk.wait_for_selector('[data-digest="on"]')
 
 
-def test_storyboard_prints_on_one_landscape_page(desk, live_server: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_storyboard_prints_on_one_landscape_page(desk, live_server: str) -> None:  # type: ignore[no-untyped-def]
     sign_in(desk, live_server, "team@demo.no")
     desk.goto(f"{live_server}/teams/1/storyboard")
     assert "Storyboard" in desk.locator("h1").inner_text()
