@@ -96,9 +96,9 @@ def test_the_week_before_had_no_signal_yet(db: Session, scenario: Scenario) -> N
     ]
 
 
-def test_a_signal_is_news_only_in_the_week_it_appears(db: Session, scenario: Scenario) -> None:
+def test_next_mondays_digest_covers_the_next_week(db: Session, scenario: Scenario) -> None:
     pathway = pathway_of(db, _patient(db, scenario))
-    visits(db, scenario.team, pathway, date(2026, 11, 30), 9)  # W49 goes on above the median
+    visits(db, scenario.team, pathway, date(2026, 11, 30), 9)  # W49: 90 % again
     later = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
     with time_machine.travel(later, tick=False):
         viewer = resolve_viewer(db, scenario.member)
@@ -110,7 +110,14 @@ def test_a_signal_is_news_only_in_the_week_it_appears(db: Session, scenario: Sce
             now=later,
         )
     assert digest.week.label == "2026-W49"
-    assert digest.signals == []  # the run of 9 is the same signal as last week's run of 8
+    # 17 points: the median is now 80 % (four weeks sit on it), the run above is 5 useful
+    # points: no signal (a run that goes on is tested in test_new_signals.py).
+    assert digest.signals == []
+    assert [c.title for c in digest.changes] == ["Shared calendar"]
+    # Open with a closed window, due 22 November or later: W48's visit in progress (27 Nov),
+    # the lists due 28 November and 1 December, W49's visit not done (4 Dec). W47's two
+    # (16-20 Nov) are more than 14 days before 6 December: off nurses' list, so not counted.
+    assert digest.overdue == 4
     assert [m.value_text for m in digest.off_goal] == ["90 %", "0 %"]
 
 
