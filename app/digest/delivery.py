@@ -116,8 +116,9 @@ def deliver_week(
 ) -> Iterator[TeamDelivery]:
     """Compute and (unless ``connect`` is None: a dry run) send the planned digests of a week.
 
-    Yields each team once it is done, for a progress bar; ``commit`` runs after each team
-    that sent something, so a rerun after a failure sends only what had not gone.
+    Yields each team once it is done, for a progress bar; ``commit`` runs after each e-mail
+    that went, so a rerun after a failure (even half-way through a team) sends only what had
+    not gone.
     """
     client: smtplib.SMTP | None = None
     try:
@@ -126,8 +127,10 @@ def deliver_week(
                 compute_digests(session, delivery=delivery, week=week, now=now)
             if delivery.due and connect is not None:
                 client = client or connect()
-                send_team(session, delivery=delivery, week=week, base_url=base_url, client=client)
-                commit()
+                send_team(
+                    session, delivery=delivery, week=week, base_url=base_url, client=client,
+                    on_sent=lambda _recipient: commit(),
+                )  # fmt: skip
             yield delivery
     finally:
         if client is not None:

@@ -32,6 +32,13 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:  # type: ignore[no-untyped-def]  # noqa: ARG002, N802
+        if address in self.refused:
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]  # noqa: ARG002, N802
         parsed = message_from_bytes(envelope.content, policy=default)
@@ -218,3 +225,19 @@ def test_a_forged_unsubscribe_link_is_refused(
     answer = client.post(f"/digest/unsubscribe/{scenario.member.id}.forged")
     assert answer.status_code == 404 and "ikke gyldig" in answer.text  # nobody to ask: bokmål
     assert digest_enabled(db, user_id=int(scenario.member.id or 0))
+
+
+def test_a_refused_recipient_is_not_recorded_and_gets_it_on_the_next_run(
+    db: Session, scenario: Scenario, inbox: Inbox
+) -> None:
+    inbox.refused.add(scenario.member.email)
+    (first,) = send_week(db)
+    assert (first.sent, first.failed) == (1, 1)
+    assert [m["To"] for m in inbox.messages] == [scenario.other_member.email]
+    inbox.refused.clear()
+    (second,) = send_week(db)
+    assert (second.sent, second.failed, second.done_before) == (1, 0, 1)
+    assert [m["To"] for m in inbox.messages] == [
+        scenario.other_member.email,
+        scenario.member.email,
+    ]
