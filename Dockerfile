@@ -11,6 +11,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # Behind a reverse proxy, set HPH_TRUSTED_PROXIES to the address or network it connects from
 # (e.g. -e HPH_TRUSTED_PROXIES=172.18.0.0/16); X-Forwarded-For from anyone else is ignored.
 
+# Pango for WeasyPrint (the storyboard's PDF); without it the PDF link answers 503.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --create-home --home-dir /var/lib/hph hph
 WORKDIR /srv/hph
 

@@ -24,6 +24,7 @@ from app.checklists.commands import checklists_app
 from app.checklists.loader import CatalogueError
 from app.core.config import SettingsError, get_settings
 from app.core.db import build_engine, describe_connection_error
+from app.digest.commands import digest_app
 from app.fhir.commands import export_app
 from app.fhir.ingest_cli import import_app, tokens_app
 
@@ -39,6 +40,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(export_app, name="export")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(import_app, name="import")
+app.add_typer(digest_app, name="digest")
 console = Console()
 errors = Console(stderr=True)
 

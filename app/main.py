@@ -256,6 +256,7 @@ def create_app() -> FastAPI:
     from app.dashboards.api import router as dashboards_api
     from app.dashboards.changes_routes import router as dashboard_changes_routes
     from app.dashboards.routes import router as dashboards_routes
+    from app.digest.routes import router as digest_routes
     from app.fhir.ingest_api import router as fhir_ingest_api
     from app.fhir.ingest_routes import router as incoming_routes
     from app.fhir.routes import router as fhir_routes
@@ -363,6 +364,7 @@ def create_app() -> FastAPI:
         burden_api,
         offline_routes,
         overview_routes,
+        digest_routes,
     ):
         app.include_router(router)
     return app

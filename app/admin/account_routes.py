@@ -19,6 +19,7 @@ from app.admin.pages import done, parse
 from app.audit.patient_data import NO_PATIENT_DATA
 from app.core.deps import PUBLIC, CurrentViewer, SessionDep
 from app.core.templating import render
+from app.digest.recipients import digest_enabled, set_digest_enabled
 
 router = APIRouter(include_in_schema=False, dependencies=[NO_PATIENT_DATA])
 Secret = Annotated[str, Form(max_length=512)]
@@ -57,10 +58,24 @@ def create_welcome(
 
 
 @router.get("/account/password")
-def read_password(request: Request, viewer: CurrentViewer) -> Response:
+def read_password(request: Request, session: SessionDep, viewer: CurrentViewer) -> Response:
     """The form to change one's own password."""
     saved = request.query_params.get("saved") == "1"
-    return render(request, "admin/password.html", {"viewer": viewer, "errors": {}, "saved": saved})
+    digest_on = digest_enabled(session, user_id=viewer.user_id)
+    context = {"viewer": viewer, "errors": {}, "saved": saved, "digest_on": digest_on}
+    return render(request, "admin/password.html", context)
+
+
+@router.post("/account/digest")
+def update_digest(
+    request: Request,
+    session: SessionDep,
+    viewer: CurrentViewer,
+    enabled: Annotated[bool, Form()] = False,
+) -> Response:
+    """Turn one's own weekly digest e-mail on or off."""
+    set_digest_enabled(session, user_id=viewer.user_id, enabled=enabled, viewer=viewer)
+    return done(request, "/account/password#digest")
 
 
 @router.post("/account/password")
@@ -85,6 +100,11 @@ def update_password(
     return render(
         request,
         "admin/password.html",
-        {"viewer": viewer, "errors": errors, "saved": False},
+        {
+            "viewer": viewer,
+            "errors": errors,
+            "saved": False,
+            "digest_on": digest_enabled(session, user_id=viewer.user_id),
+        },
         status_code=422,
     )

@@ -161,6 +161,7 @@ def import_all_models() -> None:
     import app.admin.models
     import app.audit.models
     import app.checklists.models
+    import app.digest.models
     import app.fhir.ingest_models
     import app.goals.models
     import app.measures.models

@@ -106,6 +106,7 @@ NO_FIELDS = {
     "/admin/users/{user_id}/link",
     "/admin/users/{user_id}/memberships/{membership_id}/delete",
     "/admin/tokens/{token_id}/revoke",
+    "/digest/unsubscribe/{token}",
 }
 # Where an accepted free-text value is stored, and how the service normalises it.
 STORED: dict[tuple[str, str], tuple[str, str]] = {

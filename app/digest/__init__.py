@@ -1,0 +1,1 @@
+"""The weekly digest of a team (page card, e-mail, `hph digest send`) and its storyboard."""

@@ -1,0 +1,55 @@
+"""The storyboard as a PDF made on the server with WeasyPrint, from the same page as printed.
+
+Stylesheets come from the app's own static folder; nothing else is fetched (no network, no
+file outside it), so a title or change description cannot make the server load anything.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint (or the Pango library it needs) is not installed on this server."""
+
+
+def static_file(url: str) -> tuple[bytes, str]:
+    """The bytes and type of a /static/... address from the app's folder; ValueError otherwise."""
+    path = urlsplit(url).path
+    if path.startswith("/static/"):
+        wanted = (STATIC_DIR / path.removeprefix("/static/")).resolve()
+        if wanted.is_file() and STATIC_DIR in wanted.parents:
+            mime = mimetypes.guess_type(wanted.name)[0] or "application/octet-stream"
+            return wanted.read_bytes(), mime
+    raise ValueError(f"not fetched for a PDF: {url}")
+
+
+def _fetcher() -> Any:
+    """A WeasyPrint URL fetcher that serves the app's static files and nothing else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnly(URLFetcher):  # type: ignore[misc]
+        """Answers /static/... from the app's folder; refuses every other address."""
+
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:  # noqa: ARG002
+            body, mime = static_file(url)
+            return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+    return StaticOnly()
+
+
+def html_to_pdf(html: str, *, base_url: str) -> bytes:
+    """Lay out a page for print (its @page and print styles) and return the PDF."""
+    try:
+        from weasyprint import HTML  # optional: needs Pango; imported where it is needed
+
+        fetcher = _fetcher()
+    except (ImportError, OSError) as exc:
+        raise PdfUnavailable(str(exc)) from exc
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    return bytes(document.write_pdf())
