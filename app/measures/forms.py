@@ -30,11 +30,11 @@ class AnnotationForm(BaseModel):
     """What the tested-change form posts (new or edited), read leniently, checked by
     ``AnnotationText`` like the API's body."""
 
-    happened_on: str = Field(default="", max_length=20)
+    happened_on: str = ""
     title: str = ""
     description: str = ""
     measure_key: str = ""
-    starts_phase: str = Field(default="", max_length=5)
+    starts_phase: str = ""
 
     @classmethod
     def of(cls, annotation: Annotation) -> AnnotationForm:

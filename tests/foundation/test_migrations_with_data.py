@@ -50,6 +50,7 @@ MOVED_COLUMNS = {
     "pathway": {"end_reason"},
     "patient": {"label_key", "reference_key"},
     "organisation": {"municipality_number"},
+    "learning_network": {"chart_rules"},
 }
 ANSWERED_INSTANCES = 6
 

@@ -53,6 +53,7 @@ def real_path_parameters(owned: Owned, path: str) -> dict[str, object]:
         "goal_id": owned.goal_id,
         "conversation_id": owned.conversation_id,
         "annotation_id": owned.annotation_id,
+        "exclusion_id": owned.extra["exclusion_id"],
         "team_id": owned.team_id,
         "organisation_id": owned.team.organisation_id,
         "period": "2026-W09",

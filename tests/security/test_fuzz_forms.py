@@ -35,6 +35,7 @@ from app.goals.forms import (
     GoalIn,
     RatingIn,
 )
+from app.measures.forms import AnnotationForm
 from tests.foundation.test_route_access import all_routes
 from tests.security.conftest import FuzzTarget
 from tests.security.test_access_matrix import RESOLVERS, path_params
@@ -92,10 +93,16 @@ READ_BY_MODEL: dict[str, type[BaseModel]] = {
     f"{GOALS}/goals/{{goal_id}}/drop": GoalDrop,
     f"{GOALS}/goals/{{goal_id}}/ratings/correct": RatingCorrectionForm,
 }
+ANNOTATION_FIELDS = list(AnnotationForm.model_fields)
 READ_BY_NAME = {
     "/checklists/{instance_id}/answers/{item_id}": ["value", "version", "idempotency_key"],
     "/teams/{team_id}/measures/settings": ["follow", "goal-hph-2-on-time", "goal-readmission-30d"],
     "/checklists/{instance_id}/reopen": ["reason", "version"],
+    "/teams/{team_id}/dashboard/annotations": list(AnnotationForm.model_fields),
+    "/teams/{team_id}/dashboard/annotations/{annotation_id}/edit": list(
+        AnnotationForm.model_fields
+    ),
+    "/teams/{team_id}/dashboard/exclusions": ["measure_key", "period", "reason"],
 }
 NO_FIELDS = {
     "/manual-measures/{measure_id}/values/{period}/delete",
@@ -107,6 +114,7 @@ NO_FIELDS = {
     "/admin/users/{user_id}/memberships/{membership_id}/delete",
     "/admin/tokens/{token_id}/revoke",
     "/digest/unsubscribe/{token}",
+    "/teams/{team_id}/dashboard/exclusions/{exclusion_id}/delete",
 }
 # Where an accepted free-text value is stored, and how the service normalises it.
 STORED: dict[tuple[str, str], tuple[str, str]] = {
