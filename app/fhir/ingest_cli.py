@@ -87,7 +87,8 @@ def _read(file: Path) -> tuple[bytes, list[int] | None]:
     except CsvRefused as exc:
         for problem in exc.problems:
             errors.print(problem, highlight=False, soft_wrap=True)
-        fail(f"nothing was imported: {len(exc.problems)} problems in {file}.")
+        count = len(exc.problems)
+        fail(f"nothing was imported: {count} {'problem' if count == 1 else 'problems'} in {file}.")
     raise AssertionError  # fail() has stopped
 
 
@@ -157,4 +158,7 @@ def _report(status: int, answer: dict[str, Any], rows: list[int] | None) -> None
             errors.print(f"{where}: {issue['diagnostics']}", highlight=False, soft_wrap=True)
     console.print(json.dumps(counts, ensure_ascii=False), highlight=False)
     if refused:
-        fail(f"{refused} entries were refused; the others were taken.")
+        fail(
+            f"{refused} {'entry was' if refused == 1 else 'entries were'} refused; "
+            "the others were taken."
+        )
