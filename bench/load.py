@@ -16,6 +16,8 @@ demo users over HTTP, on 127.0.0.1:
   CSRF token; 3 saves per page), 4 team members open their teams' dashboards (weekly and
   monthly in turn), 2 coordinators open the national comparison; every client loops with no
   pause for ``--seconds``;
+- ``--pause S``: every client thinks 0.5–1.5 × S seconds between rounds, as people do (a nurse
+  between checklists, a team member between dashboards); 0 (the default) is closed loops;
 - ``nurses``: the same 14 nurses alone, so saves can be compared with and without analysis
   (``--analysis-slots 64`` lifts the limit on concurrent analysis, for a run without it).
 
@@ -149,6 +151,7 @@ def run_mix(
         threading.Thread(
             target=run_until,
             args=(deadline, lambda turn, w=work, p=person, c=client, s=s: w(c, p, s, turn)),
+            kwargs={"pause": args.pause},
             daemon=True,
         )
         for (work, person, client), s in zip(signed, stats, strict=True)
@@ -207,6 +210,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clock", choices=("bench", "real"), default="bench")
     parser.add_argument("--timeout", type=float, default=60.0, help="client request timeout, s")
     parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="seconds each client thinks between rounds (0: closed loops without pause)",
+    )
+    parser.add_argument(
         "--analysis-slots", type=int, help="HPH_ANALYSIS_SLOTS for the server (64: no limit)"
     )
     args = parser.parse_args()
@@ -244,6 +253,7 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix="hph-load-"))
         slots = args.analysis_slots or get_settings().analysis_slots
         where = f"{url.rsplit('@', 1)[-1]}, clock {args.clock}, {slots} analysis slot(s) per worker"
+        where += f", clients pause {args.pause:g} s between rounds"
         print(f"Load on {where}; server logs in {work}")
         for workers in args.workers:
             port = free_port()

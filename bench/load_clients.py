@@ -7,6 +7,7 @@ own; it loops without pause until the time is up, timing every request.
 
 from __future__ import annotations
 
+import random
 import re
 import time
 import uuid
@@ -199,9 +200,15 @@ def coordinator_round(client: httpx.Client, _member: Viewer, stats: Stats, _turn
     stats.timed(COMPARISON, lambda: client.get("/comparison"))
 
 
-def run_until(deadline: float, work: Callable[[int], None], rounds: int | None = None) -> None:
-    """Repeat a client's round until the deadline (or a number of rounds)."""
+def run_until(
+    deadline: float, work: Callable[[int], None], rounds: int | None = None, pause: float = 0.0
+) -> None:
+    """Repeat a client's round until the deadline (or a number of rounds); with ``pause``, the
+    client thinks between rounds for 0.5–1.5 times that many seconds (a person, not a loop)."""
     turn = 0
+    pacing = random.Random(id(work))
     while time.monotonic() < deadline and (rounds is None or turn < rounds):
         work(turn)
         turn += 1
+        if pause:
+            time.sleep(min(pause * pacing.uniform(0.5, 1.5), max(0.0, deadline - time.monotonic())))
