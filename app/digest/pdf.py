@@ -11,6 +11,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+
+from app.core.i18n import _
+
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 
@@ -53,3 +58,19 @@ def html_to_pdf(html: str, *, base_url: str) -> bytes:
         raise PdfUnavailable(str(exc)) from exc
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     return bytes(document.write_pdf())
+
+
+def pdf_download(request: Request, page: Response, *, filename: str) -> Response:
+    """A rendered print page as a PDF attachment (503 in the user's language without WeasyPrint)."""
+    try:
+        pdf = html_to_pdf(bytes(page.body).decode(), base_url=str(request.base_url))
+    except PdfUnavailable as exc:
+        raise HTTPException(
+            status_code=503,
+            detail=_("PDF files cannot be made on this server: print the page instead."),
+        ) from exc
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
