@@ -226,4 +226,4 @@ def read_network_report_pdf(
         return page
     _audit_report(session, viewer, found, "pdf")
     name = f"report-{found.network.id}-{found.period.start_text}-{found.period.end_text}.pdf"
-    return pdf_download(request, page, filename=name)
+    return pdf_download(request, page, filename=name, svg_stylesheet="mdc-icons.css")
