@@ -4,8 +4,9 @@ funnel plots of the core measures over a chosen period of whole months.
 For coordinators of the network (and administrators): aggregates only, suppressed exactly as
 on the overview and comparison pages, since it is built from them. The overview and the bright
 spots are read as they stood at the end of the period (their "now" is the first moment after
-it); the small multiples and funnel plots cover the period's months. Charts are vector SVG
-drawn on the server (vl-convert), so the print page and its PDF carry no raster image.
+it); the funnel plots cover the period's months, the small multiples the same months or, for a
+period shorter than a year, the twelve months up to its end (three points make no run chart).
+Charts are vector SVG drawn on the server (vl-convert): the page and its PDF hold no raster.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from app.measures.aggregate import Level
 from app.measures.catalogue import measures_in_use
 from app.measures.chart_data import MeasureInfo, MeasureRequestError
 from app.measures.periods import parse_period, period_end
-from app.measures.service import MeasureNotFound
+from app.measures.service import MeasureNotFound, unit_series
 from app.org.models import Role
 from app.org.scope import Viewer
 from app.overview.bright_spots import TeamSpots, bright_spots, by_team
 from app.overview.service import Choice, Overview, network_overview
 
 DEFAULT_MONTHS = 3
+CONTEXT_MONTHS = 12
 MOST_MONTHS = 24
 REPORT_ROLES = (Role.coordinator.value, Role.admin.value)
 
@@ -58,6 +60,11 @@ class ReportPeriod:
         """The last month, as ``2026-10``."""
         return f"{self.last:%Y-%m}"
 
+    @property
+    def months(self) -> int:
+        """How many months the period holds."""
+        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
+
     def as_of(self) -> datetime:
         """The first moment after the period, local midnight, in UTC."""
         zone = get_settings().zone
@@ -70,6 +77,7 @@ class MeasureFigures:
 
     info: MeasureInfo
     multiples: Markup | None
+    multiples_months: str
     funnel: Markup | None
     funnel_note: str | None
     funnel_hidden: list[str]
@@ -165,13 +173,20 @@ def _figures(
         start=period.first, end=period.last, now=now,
         unit_ids=sorted(network.team_ids),
     )  # fmt: skip
+    charts, since = found.charts, period.first
+    if period.months < CONTEXT_MONTHS:  # a short period: small multiples of the year up to its end
+        since = _months_back(period.last.replace(day=1), CONTEXT_MONTHS - 1)
+        charts = unit_series(
+            session, viewer=viewer, measure_id=measure_id, level=Level.team, periods=["month"],
+            start=since, end=period.last, now=now, unit_ids=sorted(network.team_ids),
+        )  # fmt: skip
     multiples = None
-    if units_in_range(found.charts):
+    if units_in_range(charts):
         y_title = "%" if found.info.type == "proportion" else found.info.title
         spec = small_multiples_spec(
-            found.charts, title=found.info.title, y_title=y_title, language=language, columns=5
+            charts, title=found.info.title, y_title=y_title, language=language, columns=4
         )
-        spec["spec"]["width"], spec["spec"]["height"] = 150, 70
+        spec["spec"]["width"], spec["spec"]["height"] = 130, 70
         multiples = Markup(render_svg(spec))  # noqa: S704 - vega escapes text
     funnel = pooled = None
     if found.funnel and found.pooled is not None:
@@ -180,11 +195,16 @@ def _figures(
             found.funnel, curve, pooled=found.pooled, language=language,
             title=_("Funnel plot, {quarter}").format(quarter=found.quarter),
         )  # fmt: skip
+        for layer in spec["layer"]:  # stacked legend: print fonts run wider than vega measures
+            for channel in layer.get("encoding", {}).values():
+                if isinstance(channel, dict) and isinstance(channel.get("legend"), dict):
+                    channel["legend"] = {**channel["legend"], "direction": "vertical"}
         funnel = Markup(render_svg(spec))  # noqa: S704 - vega escapes text
         pooled = f"{format_number(100 * found.pooled, language)} %"
     return MeasureFigures(
         info=found.info,
         multiples=multiples,
+        multiples_months=f"{since:%Y-%m} – {period.end_text}",
         funnel=funnel,
         funnel_note=found.funnel_empty,
         funnel_hidden=found.funnel_hidden,
