@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import test_overview
 from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 from tests.browser.test_dashboards import english, serious_violations
-from tests.browser.test_overview import learning_server, page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
+learning_server, page = test_overview.learning_server, test_overview.page  # shared fixtures
 WEST = "Læringsnettverk Helse Vest 2025–2026"
 
 

@@ -13,7 +13,10 @@ from sqlmodel import Session, select
 from app.audit.models import AuditEntry
 from app.org.models import Membership
 from tests.factories import make_user, sign_in_client
-from tests.overview.test_pages import english, frozen, signed, world  # noqa: F401 (fixtures)
+from tests.overview import test_pages
+from tests.overview.test_pages import english, frozen, signed  # noqa: F401 (fixtures)
+
+world = test_pages.world  # the scenario's fixture, shared with the overview's tests
 
 SHOTS = Path("/tmp/shots/report")
 
@@ -99,9 +102,9 @@ def test_the_pdf_has_vector_charts_and_no_hidden_count(
     pytest.importorskip("weasyprint", reason="WeasyPrint is not installed here")
     if shutil.which("pdftotext") is None or shutil.which("pdfimages") is None:
         pytest.skip("poppler-utils is not installed here")
-    user = make_user(db, role="coordinator", network=world["n1"])
-    db.add(Membership(user_id=user.id, role="coordinator", scope_kind="network",
-                      network_id=world["n2"].id))  # fmt: skip
+    user = make_user(db, role="coordinator", network=world["n1"])  # type: ignore[arg-type]
+    db.add(Membership(user_id=int(user.id or 0), role="coordinator", scope_kind="network",
+                      network_id=world["n2"].id))  # type: ignore[attr-defined]  # fmt: skip
     db.flush()
     client.cookies.set("hph_lang", "en")
     sign_in_client(client, user)
