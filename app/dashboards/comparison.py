@@ -160,8 +160,10 @@ def comparison(
     start: date | None,
     end: date | None,
     now: datetime,
+    unit_ids: Sequence[int] | None = None,
 ) -> Comparison:
-    """A core measure across the units of a level the viewer may see, suppressed as needed."""
+    """A core measure across the units of a level the viewer may see (or some of them, by id),
+    suppressed as needed."""
     measure, chosen = check_comparison(measure_id, level)
     # weekly counts per unit are mostly small enough to be suppressed: compare by month
     period = period or ("month" if "month" in measure.periods else measure.default_period)
@@ -174,6 +176,7 @@ def comparison(
         start=start,
         end=end,
         now=now,
+        unit_ids=unit_ids,
     )
     if not charts:
         raise Forbidden(_("You may not see any unit at this level."))

@@ -34,6 +34,7 @@ from app.measures.periods import parse_period, period_label
 from app.measures.service import MeasureNotFound, points_behind
 from app.org.models import Team
 from app.org.scope import Viewer
+from app.overview.report import report_networks
 
 router = APIRouter(include_in_schema=False, dependencies=[NO_PATIENT_DATA])
 OptionalDate = Annotated[date | None, Query()]
@@ -260,6 +261,7 @@ def read_comparison(
         "threshold": get_settings().suppression_threshold,
         # suppressed counts come by month only: weeks only for those who see some patients
         "weekly": bool(viewer.patient_team_ids),
+        "report_networks": report_networks(session, viewer=viewer),
     }
     try:
         found = comparison(

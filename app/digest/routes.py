@@ -13,7 +13,7 @@ from app.core.deps import LANGUAGE_COOKIE, PUBLIC, CurrentViewer, SessionDep
 from app.core.i18n import _, set_language
 from app.core.templating import render
 from app.dashboards.service import check_team_access
-from app.digest.pdf import PdfUnavailable, html_to_pdf
+from app.digest.pdf import pdf_download
 from app.digest.recipients import digest_enabled, set_digest_enabled, user_of_token
 from app.digest.service import (
     DigestRequestError,
@@ -128,16 +128,4 @@ def read_storyboard_pdf(
     team = _team_of(session, viewer, team_id)
     board = team_storyboard(session, viewer=viewer, team_id=team_id, month=month, now=utcnow())
     page = render(request, "digest/storyboard.html", {"board": board})
-    try:
-        pdf = html_to_pdf(bytes(page.body).decode(), base_url=str(request.base_url))
-    except PdfUnavailable as exc:
-        raise HTTPException(
-            status_code=503,
-            detail=_("PDF files cannot be made on this server: print the page instead."),
-        ) from exc
-    name = f"storyboard-{team.slug}-{board.month}.pdf"
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return pdf_download(request, page, filename=f"storyboard-{team.slug}-{board.month}.pdf")

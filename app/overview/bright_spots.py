@@ -128,11 +128,15 @@ def bright_spots(
     viewer: Viewer,
     now: datetime,
     team_id: int | None = None,
+    within: frozenset[int] | None = None,
 ) -> list[BrightSpot]:
-    """Bright spots among the teams the viewer may learn from (or of one of them)."""
+    """Bright spots among the teams the viewer may learn from (or of one of them, or of those
+    ``within`` a set of teams)."""
     reach = learning_teams(session, viewer=viewer)
     if team_id is not None:
         reach = {team_id: reach[team_id]} if team_id in reach else {}
+    if within is not None:
+        reach = {key: value for key, value in reach.items() if key in within}
     units = sorted((unit for unit, _network in reach.values()), key=lambda u: u.id)
     spots: list[BrightSpot] = []
     for measure in measures_in_use().core():

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from app.audit.models import AuditAction
 from app.audit.patient_data import NO_PATIENT_DATA
+from app.audit.service import record
 from app.core.analysis_limit import ANALYSIS
 from app.core.config import get_settings
 from app.core.db import utcnow
 from app.core.deps import SessionDep, require_roles
 from app.core.i18n import _
 from app.core.templating import render
+from app.digest.pdf import pdf_download
 from app.measures.aggregate import Level
 from app.measures.chart_data import MeasureRequestError
 from app.org.models import Role
@@ -26,6 +29,13 @@ from app.overview.icons import (
     Variation,
     assurance_words,
     variation_words,
+)
+from app.overview.report import (
+    NetworkReport,
+    network_report,
+    report_network,
+    report_networks,
+    report_period,
 )
 from app.overview.service import Choice, network_overview, parse_choice
 
@@ -88,6 +98,7 @@ def read_overview(
         ],
         "query": request.url.query,
         "sustained": SUSTAINED_POINTS,
+        "report_networks": report_networks(session, viewer=viewer),
         **_icon_choices(),
     }
     try:
@@ -139,3 +150,80 @@ def read_team_changes(
     spots = bright_spots(session, viewer=viewer, now=utcnow(), team_id=team_id)
     context = {"team": team, "changes": changes, "spots": spots}
     return render(request, "overview/team_changes.html", context)
+
+
+Coordinator = Annotated[Viewer, Depends(require_roles(Role.coordinator.value, Role.admin.value))]
+
+
+def _report_page(
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    network_id: int,
+    start: str | None,
+    end: str | None,
+) -> tuple[Response, NetworkReport | None]:
+    """The report's print page (a 422 re-render naming what is wrong with the period)."""
+    network = report_network(session, viewer=viewer, network_id=network_id)
+    now = utcnow()
+    context: dict[str, Any] = {
+        "network": network,
+        "start": start,
+        "end": end,
+        "threshold": get_settings().suppression_threshold,
+        "sustained": SUSTAINED_POINTS,
+        **_icon_choices(),
+    }
+    try:
+        period = report_period(start, end, now=now)
+    except MeasureRequestError as exc:
+        context["message"] = str(exc)
+        return render(request, "overview/report.html", context, status_code=422), None
+    found = network_report(session, viewer=viewer, network=network, period=period, now=now)
+    context |= {"report": found, "start": period.start_text, "end": period.end_text}
+    return render(request, "overview/report.html", context), found
+
+
+def _audit_report(session: SessionDep, viewer: Viewer, found: NetworkReport, kind: str) -> None:
+    """Log the export of a network's report (aggregates only: no patient is named)."""
+    record(
+        session,
+        viewer=viewer,
+        action=AuditAction.export,
+        what=f"network report ({kind})",
+        detail=f"network {found.network.id}; {found.period.start_text} to {found.period.end_text}",
+    )
+
+
+@router.get("/networks/{network_id}/report", dependencies=[ANALYSIS])
+def read_network_report(
+    request: Request,
+    network_id: int,
+    session: SessionDep,
+    viewer: Coordinator,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+) -> Response:
+    """A network's report for a learning session, as a page made to be printed."""
+    page, found = _report_page(request, session, viewer, network_id, start, end)
+    if found is not None:
+        _audit_report(session, viewer, found, "page")
+    return page
+
+
+@router.get("/networks/{network_id}/report.pdf", dependencies=[ANALYSIS])
+def read_network_report_pdf(
+    request: Request,
+    network_id: int,
+    session: SessionDep,
+    viewer: Coordinator,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
+) -> Response:
+    """The same report as a PDF made on the server (a bad period: the page's 422 re-render)."""
+    page, found = _report_page(request, session, viewer, network_id, start, end)
+    if found is None:
+        return page
+    _audit_report(session, viewer, found, "pdf")
+    name = f"report-{found.network.id}-{found.period.start_text}-{found.period.end_text}.pdf"
+    return pdf_download(request, page, filename=name, svg_stylesheet="mdc-icons.css")

@@ -145,12 +145,15 @@ def network_overview(
     viewer: Viewer,
     choice: Choice,
     now: datetime,
+    within: frozenset[int] | None = None,
 ) -> Overview:
-    """Every unit × measure the viewer may see, summarised from their charts (each read by the
-    rule set its network chose)."""
+    """Every unit × measure the viewer may see (``within``: only units of these teams),
+    summarised from their charts (each read by the rule set its network chose)."""
     if not viewer.has_role(Role.team.value, Role.coordinator.value, Role.admin.value):
         raise Forbidden(_("The overview is for improvement teams and coordinators."))
     units = overview_units(session, viewer=viewer, level=choice.level)
+    if within is not None:
+        units = [unit for unit in units if unit.team_ids <= within]
     if not units:
         raise Forbidden(_("You may not see any unit at this level."))
     columns, followers = overview_measures(session, units=units, measures=choice.measures)

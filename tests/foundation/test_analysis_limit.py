@@ -32,6 +32,8 @@ ANALYSIS_ROUTES = {
     ("GET", "/overview/export.csv"),
     ("GET", "/learning"),
     ("GET", "/learning/teams/{team_id}"),
+    ("GET", "/networks/{network_id}/report"),
+    ("GET", "/networks/{network_id}/report.pdf"),
     ("GET", "/fhir/R4/MeasureReport"),
 }
 
