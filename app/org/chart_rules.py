@@ -7,7 +7,9 @@ given chart type can use (the Making Data Count rules are for SPC charts only).
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
 
 from app.org.models import ChartRules, LearningNetwork, Organisation, Team
 
@@ -22,21 +24,29 @@ def network_chart_rules(session: Session, *, network_id: int) -> str:
 
 def unit_chart_rules(session: Session, *, level: str, unit_id: int) -> str:
     """The rule set of a team's, organisation's or network's charts (others: ``anhoej``)."""
+    return units_chart_rules(session, level=level, unit_ids=[unit_id])[unit_id]
+
+
+def units_chart_rules(session: Session, *, level: str, unit_ids: Sequence[int]) -> dict[int, str]:
+    """The rule set of each of some units' charts, in one query (others: ``anhoej``)."""
+    found = dict.fromkeys(unit_ids, DEFAULT_RULES)
     if level == "network":
-        return network_chart_rules(session, network_id=unit_id)
-    if level == "organisation":
-        statement = (
-            select(LearningNetwork.chart_rules)
-            .join(Organisation, Organisation.network_id == LearningNetwork.id)  # type: ignore[arg-type]
-            .where(Organisation.id == unit_id)
+        unit = col(LearningNetwork.id)
+        statement = select(unit, LearningNetwork.chart_rules)
+    elif level == "organisation":
+        unit = col(Organisation.id)
+        statement = select(unit, LearningNetwork.chart_rules).join(
+            Organisation, col(Organisation.network_id) == col(LearningNetwork.id)
         )
     elif level == "team":
+        unit = col(Team.id)
         statement = (
-            select(LearningNetwork.chart_rules)
-            .join(Organisation, Organisation.network_id == LearningNetwork.id)  # type: ignore[arg-type]
-            .join(Team, Team.organisation_id == Organisation.id)  # type: ignore[arg-type]
-            .where(Team.id == unit_id)
+            select(unit, LearningNetwork.chart_rules)
+            .join(Organisation, col(Organisation.network_id) == col(LearningNetwork.id))
+            .join(Team, col(Team.organisation_id) == col(Organisation.id))
         )
     else:
-        return DEFAULT_RULES
-    return session.exec(statement).first() or DEFAULT_RULES
+        return found
+    for unit_id, rules in session.exec(statement.where(unit.in_(list(unit_ids)))):
+        found[int(unit_id or 0)] = rules
+    return found

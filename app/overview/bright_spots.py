@@ -32,7 +32,7 @@ from app.measures.service import MeasureNotFound, measure_info
 from app.org.models import Role
 from app.org.scope import Viewer
 from app.overview.cells import format_value
-from app.overview.charts import charts_by_network_rules
+from app.overview.charts import charts_by_network_rules, group_by_rules
 from app.overview.icons import sustained_improvement
 
 
@@ -139,9 +139,10 @@ def bright_spots(
         reach = {key: value for key, value in reach.items() if key in within}
     units = sorted((unit for unit, _network in reach.values()), key=lambda u: u.id)
     spots: list[BrightSpot] = []
+    groups = group_by_rules(session, level=Level.team, units=units)
     for measure in measures_in_use().core():
         found = charts_by_network_rules(
-            session, viewer=viewer, measure=measure, level=Level.team, units=units, now=now,
+            session, viewer=viewer, measure=measure, level=Level.team, groups=groups, now=now,
             phases=False,
         )  # fmt: skip
         for unit in units:

@@ -25,7 +25,7 @@ from app.measures.chart_data import MeasureChart, build_chart, combined_window, 
 from app.measures.models import Annotation
 from app.measures.service import measure_info, unit_series
 from app.measures.suppression import protected_counts, suppressed_period
-from app.org.chart_rules import unit_chart_rules
+from app.org.chart_rules import units_chart_rules
 from app.org.scope import Viewer
 
 
@@ -104,22 +104,30 @@ def measure_charts(
     return UnitCharts(period, charts, hidden_counts)
 
 
+def group_by_rules(
+    session: Session, *, level: Level, units: Sequence[Unit]
+) -> dict[str, list[Unit]]:
+    """The units by the rule set their network chose (read once for a page, in one query)."""
+    rule_sets = units_chart_rules(session, level=level.value, unit_ids=[u.id for u in units])
+    groups: dict[str, list[Unit]] = {}
+    for unit in units:
+        groups.setdefault(rule_sets[unit.id], []).append(unit)
+    return groups
+
+
 def charts_by_network_rules(
     session: Session,
     *,
     viewer: Viewer,
     measure: MeasureDefinition,
     level: Level,
-    units: Sequence[Unit],
+    groups: dict[str, list[Unit]],
     now: datetime,
     phases: bool = True,
 ) -> UnitCharts:
-    """Each unit's chart read by the rule set its network chose (``mdc``: the SPC chart of the
-    measure's type, read by the Making Data Count rules; otherwise the run chart by Anhøj)."""
-    groups: dict[str, list[Unit]] = {}
-    for unit in units:
-        rule_set = unit_chart_rules(session, level=level.value, unit_id=unit.id)
-        groups.setdefault(rule_set, []).append(unit)
+    """Each unit's chart read by the rule set its network chose (``groups``, from
+    ``group_by_rules``; ``mdc``: the SPC chart of the measure's type, read by the Making Data
+    Count rules; otherwise the run chart by Anhøj)."""
     merged: UnitCharts | None = None
     for rule_set, members in sorted(groups.items()):
         found = measure_charts(

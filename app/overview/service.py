@@ -26,7 +26,7 @@ from app.measures.service import measure_info
 from app.org.models import Role
 from app.org.scope import Viewer
 from app.overview.cells import Cell, cell_of
-from app.overview.charts import charts_by_network_rules
+from app.overview.charts import charts_by_network_rules, group_by_rules
 from app.overview.icons import ASSURANCE_ORDER, VARIATION_ORDER, Assurance, Variation
 
 LEVELS = (Level.team, Level.organisation, Level.network)
@@ -159,9 +159,10 @@ def network_overview(
     columns, followers = overview_measures(session, units=units, measures=choice.measures)
     rows = [Row(unit, {}) for unit in units]
     periods: dict[str, str] = {}
+    groups = group_by_rules(session, level=choice.level, units=units)
     for measure in columns:
         found = charts_by_network_rules(
-            session, viewer=viewer, measure=measure, level=choice.level, units=units, now=now
+            session, viewer=viewer, measure=measure, level=choice.level, groups=groups, now=now
         )
         periods[measure.id] = found.period
         for row in rows:

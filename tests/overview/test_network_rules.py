@@ -14,7 +14,7 @@ from app.measures.aggregate import Level
 from app.measures.service import catalogue_measure
 from app.org.models import Membership
 from app.org.scope import resolve_viewer
-from app.overview.charts import charts_by_network_rules
+from app.overview.charts import charts_by_network_rules, group_by_rules
 from tests.factories import make_network, make_organisation, make_team, make_user
 from tests.overview.test_pages import fill
 
@@ -38,9 +38,10 @@ def test_a_network_on_making_data_count_gets_spc_charts_read_by_its_rules(db: Se
                       network_id=int(mdc.id or 0)))  # fmt: skip
     db.flush()
     units = units_of(db, Level.team)
+    groups = group_by_rules(db, level=Level.team, units=[units[int(t.id or 0)] for t in teams])
     found = charts_by_network_rules(
         db, viewer=resolve_viewer(db, user), measure=catalogue_measure("hph-2-on-time"),
-        level=Level.team, units=[units[int(t.id or 0)] for t in teams], now=NOW,
+        level=Level.team, groups=groups, now=NOW,
     )  # fmt: skip
     read = {team_id: (chart.chart, chart.rules) for team_id, chart in found.charts.items()}
     assert read == {int(teams[0].id or 0): ("run", "anhoej"), int(teams[1].id or 0): ("p", "mdc")}
