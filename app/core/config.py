@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         description="Charts, comparisons and exports one server worker works on at a time; the "
         "others wait, so that nurses' saves never queue behind them (app/core/analysis_limit.py).",
     )
+    count_cache_rows: int = Field(
+        default=200_000,
+        ge=0,
+        description="Count rows a server worker keeps of the counts it computed, reused while "
+        "the counted teams' items are unchanged and no window closes (0 = none; "
+        "app/measures/count_cache.py).",
+    )
     analysis_wait_seconds: float = Field(
         default=10.0, ge=0, le=300, description="How long analysis waits for a slot before 503."
     )

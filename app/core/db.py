@@ -129,6 +129,13 @@ def build_engine(url: str, *, long_statements: bool = False, **kwargs: Any) -> E
     return engine
 
 
+def engine_name(session: Session) -> str:
+    """Which database a session reads (its URL without the password): a key for caches kept
+    in the process, which may serve more than one database (tests, benches)."""
+    bind: Any = session.get_bind()
+    return str(bind.engine.url)  # a URL renders its password as ***
+
+
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     """Return the process-wide engine for the configured database."""

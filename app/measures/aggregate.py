@@ -21,7 +21,9 @@ from sqlalchemy import Date, Integer, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
+from app.core.db import engine_name
 from app.measures.catalogue import MeasureDefinition
+from app.measures.count_cache import COUNTS, Counted, may_use, scope_of
 from app.measures.item_store import ensure_built
 from app.measures.localtime import MonthStart, WeekStart
 from app.measures.models import MeasureCount
@@ -32,7 +34,14 @@ from app.measures.periods import period_end as period_end
 from app.measures.periods import period_label as period_label
 from app.measures.periods import periods_between as periods_between
 from app.measures.sources import Source, fixed, fixed_days
-from app.measures.stored_counts import ensure_counted, item_source, segment_last, segments_between
+from app.measures.stored_counts import (
+    count_fingerprint,
+    ensure_counted,
+    item_source,
+    next_change,
+    segment_last,
+    segments_between,
+)
 from app.org.models import Organisation, Team
 from app.pathways.models import Pathway, Patient
 
@@ -188,6 +197,48 @@ def count_items(
     """
     ensure_built(session, measure)
     ensure_counted(session, measure)
+    key: tuple[Any, ...] | None = None
+    if may_use(session):  # the same count, reused while nothing it read can have changed
+        epoch, teams = scope_of(session, level=level.value, unit_ids=unit_ids, team_ids=team_ids)
+        key = (
+            engine_name(session),
+            epoch,
+            measure.id,
+            count_fingerprint(measure),
+            level.value,
+            window.first_day,
+            window.last_day,
+            window.by_week,
+            window.by_month,
+            None if unit_ids is None else tuple(sorted(set(unit_ids))),
+            None if team_ids is None else tuple(sorted(set(team_ids))),
+            teams,
+        )
+        reused = COUNTS.get(key, window.now)
+        if reused is not None:
+            return list(reused)
+    rows, live = _count_now(session, measure, level, window, unit_ids, team_ids)
+    if key is not None:
+        until = next_change(
+            session,
+            measure,
+            days=live,
+            team_ids=[team[0] for team in key[-1]],
+            now=window.now,
+        )
+        COUNTS.put(key, Counted(since=window.now, until=until, rows=tuple(rows)))
+    return rows
+
+
+def _count_now(
+    session: Session,
+    measure: MeasureDefinition,
+    level: Level,
+    window: Window,
+    unit_ids: Sequence[int] | None,
+    team_ids: Sequence[int] | None,
+) -> tuple[list[CountRow], list[tuple[date, date]]]:
+    """Count rows from the settled stored counts and the live items, and the days counted live."""
     starts = segments_between(window.first_day, window.last_day)
     whole = [s for s in starts if s >= window.first_day and segment_last(s) <= window.last_day]
     live = set(starts) - set(whole)
@@ -205,16 +256,17 @@ def count_items(
             entry = found.setdefault((int(row.unit_id), week, month), [0.0, 0.0, 0])
             entry[0] += float(row.numerator)
             entry[1] += float(row.denominator)
-    if live:
-        days = _ranges(sorted(live), window)
+    days = _ranges(sorted(live), window) if live else []
+    if days:
         query = count_query(
             measure, level=level, window=window, unit_ids=unit_ids, team_ids=team_ids, days=days
         )
         _add(found, _rows(session, query))
-    return [
+    rows = [
         CountRow(unit, week, month, num, den, int(pending))
         for (unit, week, month), (num, den, pending) in sorted(found.items(), key=_order)
     ]
+    return rows, days
 
 
 def _order(entry: Any) -> tuple[int, date, date]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime
@@ -193,6 +193,17 @@ class MeasureCount(SQLModel, table=True):
     numerator: float
     denominator: float
     settled_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class MeasureCountVersion(SQLModel, table=True):
+    """A random token naming the state of one team's counted items: drawn afresh whenever a
+    write recounts one of the team's groups, so that a count computed at one token may be
+    reused while the token stands (``count_cache``). Team 0 names the last full rebuild."""
+
+    __tablename__ = "measure_count_version"
+
+    team_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(sa_type=BigInteger)
 
 
 class MeasureCountBuild(SQLModel, table=True):

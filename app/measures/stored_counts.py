@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, event, func, insert, or_
+from sqlalchemy import Date, and_, case, delete, event, func, insert, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import SessionTransaction
@@ -43,6 +43,7 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.measures import count_hooks as count_hooks  # registers the flush hooks
 from app.measures.catalogue import ChecklistCount, FollowUpCount, MeasureDefinition, measures_in_use
+from app.measures.count_cache import EPOCH_TEAM, draw_versions, note_recounted
 from app.measures.count_hooks import CHECKED, PENDING_COUNTS, CountKey, checked, segment_last
 from app.measures.count_hooks import segment_of as segment_of
 from app.measures.count_hooks import segments_between as segments_between
@@ -51,7 +52,13 @@ from app.measures.item_store import fingerprint as item_fingerprint
 from app.measures.localtime import MonthStart, WeekStart
 from app.measures.models import MeasureCount, MeasureCountBuild
 from app.measures.periods import Window
-from app.measures.sources import Source, checklist_source, follow_up_source, stored_source
+from app.measures.sources import (
+    Source,
+    checklist_source,
+    fixed,
+    follow_up_source,
+    stored_source,
+)
 
 COUNT_LOGIC_VERSION = 1  # raise when what a stored count means changes: every measure is rebuilt
 FAR_FUTURE = datetime(9000, 1, 1, tzinfo=UTC)  # after every window and every entry
@@ -80,7 +87,8 @@ def count_fingerprint(measure: MeasureDefinition) -> str:
 
 
 def _moments(measure: MeasureDefinition, source: Source) -> list[Any]:
-    """The moments after which an item's count no longer changes with ``now``."""
+    """The moments after which an item's count no longer changes with ``now``: first the end
+    of its window (compared with ``<``), then the moments its entry counts from (``<=``)."""
     item: Any = source.team_id.parent.entity  # the aliased table the source reads
     if isinstance(measure.count, ChecklistCount):
         return [item.window_end, func.coalesce(item.recorded_at, item.performed_at)]
@@ -189,7 +197,45 @@ def recount(session: Session, keys: Iterable[CountKey]) -> int:
         )
     if rows:
         session.execute(insert(MeasureCount.__table__), rows)  # type: ignore[attr-defined]
+    note_recounted(session, {team_id for _measure, team_id, _start in wanted})
     return len(rows)
+
+
+def next_change(
+    session: Session,
+    measure: MeasureDefinition,
+    *,
+    days: Sequence[tuple[date, date]],
+    team_ids: Sequence[int] | None,
+    now: datetime,
+) -> datetime | None:
+    """The first moment at or after ``now`` at which an item of some teams due on some days
+    may count otherwise with nothing written (None: never): the earliest of its moments
+    (``_moments``) not yet passed. Items not yet visible are read too (the far-future source)."""
+    if not days:
+        return None
+    source, moments = _final_source(measure)
+    query = source.query.where(
+        or_(*(source.due_day.between(fixed(a, Date), fixed(b, Date)) for a, b in days))
+    )
+    if team_ids is not None:
+        query = query.where(source.team_id.in_(list(team_ids)))
+    closing, *entering = moments  # a window closes after its end; an entry counts from its time
+    row = session.execute(
+        query.add_columns(
+            func.min(case((closing >= now, closing))),
+            *(func.min(case((moment > now, moment))) for moment in entering),
+        )
+    ).one()
+    found = [_moment(value) for value in row if value is not None]
+    return min(found) if found else None
+
+
+def _moment(value: Any) -> datetime:
+    """A computed moment as an aware datetime (SQLite may hand back text)."""
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _groups_of(groups: Sequence[tuple[int, date]]) -> Callable[[Source], Any]:
@@ -261,6 +307,7 @@ def rebuild_counts(
     chosen = list(measures_in_use().all() if measures is None else measures)
     _lock_rebuilds(session)
     apply_pending(session)  # what this transaction changed is counted by the rebuild too
+    note_recounted(session, [EPOCH_TEAM])  # counts reused before the rebuild are not reused after
     written = 0
     for done, measure in enumerate(chosen, start=1):
         session.execute(delete(MeasureCount).where(col(MeasureCount.measure_id) == measure.id))
@@ -317,9 +364,11 @@ def ensure_counts_current(
 
 @event.listens_for(OrmSession, "before_commit")
 def _before_commit(session: OrmSession) -> None:
-    """Recount the changed groups in the transaction that changed them."""
+    """Recount the changed groups in the transaction that changed them, and draw the recounted
+    teams' new versions (``count_cache``)."""
     if session.info.get(PENDING_COUNTS):
         apply_pending(session)  # type: ignore[arg-type]
+    draw_versions(session)  # type: ignore[arg-type]
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
