@@ -1,6 +1,7 @@
 """Load benchmark: nurses save answers while team members and coordinators open their charts.
 
     .venv/bin/python bench/load.py [--workers 1 2] [--mix full nurses] [--seconds 60]
+                                   [--pause S] [--client-nice 10]
     .venv/bin/python bench/load.py --backend sqlite          (single-user figures only)
 
 The database: ``HPH_BENCH_DATABASE_URL`` (an already seeded national demo; it is written to,
@@ -9,7 +10,11 @@ with ``--backend sqlite`` the demo that ``bench/engine.py`` caches in ``bench/re
 migrated with ``hph migrate``, then for each worker count the real server starts (uvicorn with
 the options ``hph serve`` gives it; ``--clock bench`` sets every process's clock to noon of the
 demo's day, ``--clock real`` runs ``hph serve`` itself on today's date). Clients sign in as the
-demo users over HTTP, on 127.0.0.1:
+demo users over HTTP, on 127.0.0.1. In a mix every client is an operating-system process of
+its own (``bench/load_runner.py``: threads of one process would time each other's turns at the
+GIL), lowered with ``os.nice(--client-nice)`` (10 by default) so that the server and PostgreSQL
+get the CPU first, as they would with the tablets and browsers on other machines; all sign in,
+then start together, so that no sign-in is timed:
 
 - single user: each request type alone, one client, ``--single`` times (p50);
 - ``full``: 14 nurses open their own open checklists and save answers (the htmx form, with its
@@ -21,7 +26,8 @@ demo users over HTTP, on 127.0.0.1:
 - ``nurses``: the same 14 nurses alone, so saves can be compared with and without analysis
   (``--analysis-slots 64`` lifts the limit on concurrent analysis, for a run without it).
 
-Prints p50/p95/p99 per request type, throughput, errors, and the server's resident memory
+Prints p50/p95/p99 per request type, throughput, errors, the clients' own CPU seconds in the
+run (what they took from the server on these shared cores), and the server's resident memory
 (the peak of the sum over its processes, read from /proc once a second, and per process).
 Targets (issue 18): saves and checklist pages p95 < 100 ms, dashboards and comparisons p95 <
 150 ms, no errors, < 300 MB per worker. The machine's other load shows in every figure.
@@ -35,9 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -47,13 +51,13 @@ BENCH = ROOT / "bench"
 sys.path[:0] = [str(ROOT), str(BENCH)]
 os.environ.setdefault("HPH_SECRET_KEY", "benchmark-secret-key-that-is-long-enough-for-settings")
 
-import httpx  # noqa: E402
 from engine import TODAY, postgres_url, sqlite_url  # noqa: E402
 from load_clients import (  # noqa: E402
     ANALYSIS,
     KINDS,
     NATIONAL_COORDINATOR,
     Nurse,
+    Round,
     Stats,
     Viewer,
     coordinator_round,
@@ -64,12 +68,11 @@ from load_clients import (  # noqa: E402
     signed_in,
     team_round,
 )
+from load_runner import Client, Settings, run_clients  # noqa: E402
 from server_process import Server, free_port  # noqa: E402
 
 from app.core.config import get_settings  # noqa: E402
 from app.core.db import build_engine  # noqa: E402
-
-Round = Callable[[httpx.Client, object, Stats, int], None]
 
 
 def _noon() -> datetime:
@@ -113,6 +116,10 @@ def merged(stats: list[Stats]) -> Stats:
             total.times.setdefault(kind, []).extend(times)
         for kind, count in one.errors.items():
             total.errors[kind] = total.errors.get(kind, 0) + count
+        for kind, counts in one.statuses.items():
+            into = total.statuses.setdefault(kind, {})
+            for status, count in counts.items():
+                into[status] = into.get(status, 0) + count
         total.samples += one.samples
     return total
 
@@ -140,38 +147,29 @@ def run_mix(
     server: Server,
     base: str,
     clients: list[tuple[Round, object, str]],
-) -> tuple[Stats, float, list[tuple[int, str, float]]]:
-    """Every client in its own thread for ``--seconds``; the server's memory sampled meanwhile."""
-    signed = [
-        (work, person, signed_in(base, email, args.timeout)) for work, person, email in clients
-    ]
-    stats = [Stats() for _ in signed]
-    deadline = time.monotonic() + args.seconds
-    threads = [
-        threading.Thread(
-            target=run_until,
-            args=(deadline, lambda turn, w=work, p=person, c=client, s=s: w(c, p, s, turn)),
-            kwargs={"pause": args.pause},
-            daemon=True,
-        )
-        for (work, person, client), s in zip(signed, stats, strict=True)
-    ]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
+) -> tuple[Stats, float, float, list[tuple[int, str, float]]]:
+    """Every client in its own process for ``--seconds``; the server's memory sampled meanwhile.
+    Returns the merged figures, the run's length, the clients' CPU seconds and the memory peak."""
     peak: list[tuple[int, str, float]] = []
-    while any(thread.is_alive() for thread in threads):
+
+    def sample() -> None:
+        nonlocal peak
         memory = server.memory()
         if sum(rss for *_n, rss in memory) > sum(rss for *_n, rss in peak):
             peak = memory
-        time.sleep(1.0)
-    elapsed = time.monotonic() - started
-    for _work, _person, client in signed:
-        client.close()
-    return merged(stats), elapsed, peak
+
+    run = run_clients(
+        [Client(n, work, person, email) for n, (work, person, email) in enumerate(clients)],
+        Settings(base, args.timeout, args.client_nice, args.pause),
+        args.seconds,
+        sample,
+    )
+    return merged(run.stats), run.elapsed, run.cpu, peak
 
 
-def report(title: str, total: Stats, elapsed: float, peak: list[tuple[int, str, float]]) -> None:
+def report(
+    title: str, total: Stats, elapsed: float, cpu: float, peak: list[tuple[int, str, float]]
+) -> None:
     """Print the figures of one run."""
     print(f"\n  {title}")
     head = f"{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'per s':>8}{'errors':>7}"
@@ -189,6 +187,7 @@ def report(title: str, total: Stats, elapsed: float, peak: list[tuple[int, str, 
     analysis = sum(len(t) for k, t in total.times.items() if k in ANALYSIS)
     print(f"    throughput: {count / elapsed:.1f} requests/s ({analysis / elapsed:.1f} analysis)")
     print(f"    errors: {sum(total.errors.values())}")
+    print(f"    clients' own CPU: {cpu:.1f} s ({cpu / elapsed:.2f} of a core over the run)")
     for sample in total.samples[:3]:
         print(f"      e.g. {sample}")
     per_process = ", ".join(f"{name} {pid}: {rss:.0f} MB" for pid, name, rss in peak)
@@ -214,6 +213,12 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=0.0,
         help="seconds each client thinks between rounds (0: closed loops without pause)",
+    )
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=10,
+        help="os.nice increment of each client process (0: as urgent as the server)",
     )
     parser.add_argument(
         "--analysis-slots", type=int, help="HPH_ANALYSIS_SLOTS for the server (64: no limit)"
@@ -245,7 +250,7 @@ def main() -> None:
             + [(coordinator_round, coordinator, coordinator.email)] * args.coordinators,
             "nurses": [(nurse_round, n, n.email) for n in nurses],
         }
-        alone = {
+        alone: dict[str, tuple[Round, object, str]] = {
             "nurse": (nurse_round, Nurse(nurses[0].email, nurses[0].checklists), nurses[0].email),
             "team": (team_round, members[0], members[0].email),
             "coordinator": (coordinator_round, coordinator, coordinator.email),
@@ -254,6 +259,7 @@ def main() -> None:
         slots = args.analysis_slots or get_settings().analysis_slots
         where = f"{url.rsplit('@', 1)[-1]}, clock {args.clock}, {slots} analysis slot(s) per worker"
         where += f", clients pause {args.pause:g} s between rounds"
+        where += f", one process each at nice +{args.client_nice}"
         print(f"Load on {where}; server logs in {work}")
         for workers in args.workers:
             port = free_port()
@@ -275,9 +281,9 @@ def main() -> None:
                 print(f"\n== {workers} worker(s): {len(server.memory())} processes")
                 single_user(base, alone, args.single)
                 for mix in args.mix:
-                    total, elapsed, peak = run_mix(args, server, base, mixes[mix])
-                    people = len(mixes[mix])
-                    report(f"{mix} mix: {people} clients, {elapsed:.0f} s", total, elapsed, peak)
+                    total, elapsed, cpu, peak = run_mix(args, server, base, mixes[mix])
+                    title = f"{mix} mix: {len(mixes[mix])} clients, {elapsed:.0f} s"
+                    report(title, total, elapsed, cpu, peak)
                 idle = server.memory()
                 print(f"  server RSS after the runs: {sum(r for *_n, r in idle):.0f} MB")
             finally:

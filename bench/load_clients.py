@@ -1,8 +1,11 @@
 """The people of the load benchmark: who they are in the demo, what they open, what they save.
 
 Imported by ``bench/load.py``, which puts the repository root and ``bench/`` on ``sys.path``.
-Each client is one signed-in browser (its own session and CSRF cookie) in a thread of its
-own; it loops without pause until the time is up, timing every request.
+Each client is one signed-in browser (its own session and CSRF cookie); under load it runs in
+a process of its own (``bench/load_runner.py``) and loops until the time is up, timing every
+request with ``time.perf_counter`` just around the call. The clients are kept cheap, so that
+their own work takes as little CPU as possible from the server: bodies stay bytes (never
+decoded), and a checklist page is parsed once for its CSRF token and every item's version.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -30,7 +34,12 @@ KINDS = (SAVE, PAGE, WEEKLY, MONTHLY, COMPARISON)
 ANALYSIS = frozenset({WEEKLY, MONTHLY, COMPARISON})
 NATIONAL_COORDINATOR = "koordinator.nasjonal@demo.no"
 SAVES_PER_PAGE = 3  # a nurse opens a checklist, then answers a few of its items
-CSRF = re.compile(r'hx-headers=\'\{"x-csrftoken": "([^"]+)"\}\'')
+CSRF = re.compile(rb'hx-headers=\'\{"x-csrftoken": "([^"]+)"\}\'')
+# Every item form's id and the answer version it carries (the version input follows the form
+# tag and its CSRF input): one pass over a page or a save's re-rendered fragment.
+ITEM_VERSION = re.compile(
+    rb'<form id="item-([^"]+)"[^>]*>.*?name="version" value="(\d+)"', re.DOTALL
+)
 
 
 @dataclass
@@ -42,21 +51,22 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
     samples: list[str] = field(default_factory=list)
 
-    def timed(self, kind: str, call: Callable[[], httpx.Response], ok: int = 200) -> str | None:
-        """Send one request, note its time and status; return the body when it was ``ok``."""
+    def timed(self, kind: str, call: Callable[[], httpx.Response], ok: int = 200) -> bytes | None:
+        """Send one request, note its time and status; return the body (bytes) when ``ok``."""
         started = time.perf_counter()
         try:
             response = call()
         except httpx.HTTPError as exc:
             self._failed(kind, f"{kind}: {type(exc).__name__} {exc}")
             return None
-        self.times.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - started
+        self.times.setdefault(kind, []).append(elapsed * 1000)
         counts = self.statuses.setdefault(kind, {})
         counts[response.status_code] = counts.get(response.status_code, 0) + 1
         if response.status_code != ok:
             self._failed(kind, f"{kind}: {response.status_code} {response.text[:160]!r}")
             return None
-        return response.text
+        return response.content
 
     def _failed(self, kind: str, sample: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -79,6 +89,10 @@ class Viewer:
 
     email: str
     team_ids: list[int]
+
+
+# One round of a client's work: (its signed-in client, who it is, its figures, the turn).
+Round = Callable[[httpx.Client, Any, Stats, int], None]
 
 
 def _team_ids(engine: Engine, email: str) -> list[int]:
@@ -153,12 +167,9 @@ def signed_in(base_url: str, email: str, timeout: float) -> httpx.Client:
     return client
 
 
-def _version(html: str, item_id: str) -> int | None:
-    """The answer version an item's form carries (the page's or a save's re-rendered item)."""
-    found = re.search(
-        rf'id="item-{re.escape(item_id)}".*?name="version" value="(\d+)"', html, re.DOTALL
-    )
-    return int(found.group(1)) if found else None
+def item_versions(html: bytes) -> dict[str, int]:
+    """The answer version each item form carries (a page's, or a save's re-rendered items)."""
+    return {found[1].decode(): int(found[2]) for found in ITEM_VERSION.finditer(html)}
 
 
 def nurse_round(client: httpx.Client, nurse: Nurse, stats: Stats, turn: int) -> None:
@@ -171,21 +182,22 @@ def nurse_round(client: httpx.Client, nurse: Nurse, stats: Stats, turn: int) -> 
     if token is None:
         stats._failed(PAGE, f"{PAGE}: no CSRF token on /checklists/{instance_id}")
         return
+    csrf = token.group(1).decode()
+    versions = item_versions(page)
+    headers = {"x-csrftoken": csrf, "hx-request": "true"}
     for n in range(SAVES_PER_PAGE):
         item_id = items[(turn * SAVES_PER_PAGE + n) % len(items)]
-        version = _version(page, item_id)
         nurse.saved += 1
         form = {
-            "csrftoken": token.group(1),
-            "version": str(version or 0),
+            "csrftoken": csrf,
+            "version": str(versions.get(item_id, 0)),
             "idempotency_key": str(uuid.uuid4()),
             "value": "yes" if nurse.saved % 2 else "no",
         }
         url = f"/checklists/{instance_id}/answers/{item_id}"
-        headers = {"x-csrftoken": token.group(1), "hx-request": "true"}
         saved = stats.timed(SAVE, lambda: client.post(url, data=form, headers=headers))  # noqa: B023
         if saved is not None:
-            page = page.replace(f'id="item-{item_id}"', "", 1) + saved  # the newer version wins
+            versions.update(item_versions(saved))  # the re-rendered items' newer versions
 
 
 def team_round(client: httpx.Client, member: Viewer, stats: Stats, turn: int) -> None:
@@ -201,12 +213,16 @@ def coordinator_round(client: httpx.Client, _member: Viewer, stats: Stats, _turn
 
 
 def run_until(
-    deadline: float, work: Callable[[int], None], rounds: int | None = None, pause: float = 0.0
+    deadline: float,
+    work: Callable[[int], None],
+    rounds: int | None = None,
+    pause: float = 0.0,
+    seed: int = 0,
 ) -> None:
     """Repeat a client's round until the deadline (or a number of rounds); with ``pause``, the
     client thinks between rounds for 0.5–1.5 times that many seconds (a person, not a loop)."""
     turn = 0
-    pacing = random.Random(id(work))
+    pacing = random.Random(seed)
     while time.monotonic() < deadline and (rounds is None or turn < rounds):
         work(turn)
         turn += 1
