@@ -53,6 +53,8 @@ FOLLOW_UP_FIELDS = ("rule_id", "team_id", "due_date", "window_end", "done_at", "
 PENDING_COUNTS = "hph.measure_counts.pending"
 # Measures whose stored items and counts this transaction found built with their definition.
 CHECKED = "hph.measures.checked"
+# The build fingerprints this transaction read, by build table: read once, not per measure.
+BUILT = "hph.measures.built"
 CountKey = tuple[str, int, date]
 
 
@@ -81,6 +83,21 @@ def checked(session: OrmSession) -> set[str]:
     """What this transaction found built: ``items:<id>`` and ``counts:<id>``."""
     found: set[str] = session.info.setdefault(CHECKED, set())
     return found
+
+
+def built_fingerprints(session: OrmSession, table: Any) -> dict[str, str]:
+    """Every measure's fingerprint in a build table (``measure_item_build`` or
+    ``measure_count_build``), read once per transaction until a build changes it."""
+    found: dict[str, dict[str, str]] = session.info.setdefault(BUILT, {})
+    if table.__tablename__ not in found:
+        rows = session.execute(sa_select(table.measure_id, table.fingerprint)).all()
+        found[table.__tablename__] = {str(row[0]): str(row[1]) for row in rows}
+    return found[table.__tablename__]
+
+
+def forget_builds(session: OrmSession) -> None:
+    """Read the build fingerprints afresh (a build was written)."""
+    session.info.pop(BUILT, None)
 
 
 def note_counts(session: OrmSession, keys: Iterable[CountKey]) -> None:

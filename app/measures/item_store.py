@@ -25,7 +25,14 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.goals.models import Goal, GoalRating, WhatMattersConversation
 from app.measures.catalogue import BundleCount, MeasureDefinition, measures_in_use
-from app.measures.count_hooks import CountKey, checked, count_key, note_counts
+from app.measures.count_hooks import (
+    CountKey,
+    built_fingerprints,
+    checked,
+    count_key,
+    forget_builds,
+    note_counts,
+)
 from app.measures.item_rules import (
     Clock,
     ConversationFact,
@@ -266,6 +273,7 @@ def rebuild(
         )
     # Written past the session hooks: the measures' stored counts are built again before use.
     checked(session).difference_update(f"counts:{m.id}" for m in chosen)
+    forget_builds(session)
     session.execute(
         delete(MeasureCountBuild).where(
             col(MeasureCountBuild.measure_id).in_([m.id for m in chosen])
@@ -288,13 +296,13 @@ def ensure_built(session: Session, measure: MeasureDefinition) -> None:
     """Derive a measure's items first if they are missing or stale (normally done at migrate)."""
     if not is_stored(measure) or f"items:{measure.id}" in checked(session):
         return
-    built = session.get(MeasureItemBuild, measure.id)
-    if built is None or built.fingerprint != fingerprint(measure):
+    if built_fingerprints(session, MeasureItemBuild).get(measure.id) != fingerprint(measure):
         _lock_builds(session)
         # Another request may have rebuilt it while this one waited for the lock.
         built = session.get(MeasureItemBuild, measure.id, populate_existing=True)
         if built is None or built.fingerprint != fingerprint(measure):
             rebuild(session, [measure])
+        forget_builds(session)
     checked(session).add(f"items:{measure.id}")
 
 

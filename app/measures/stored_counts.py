@@ -44,7 +44,15 @@ from app.core.db import utcnow
 from app.measures import count_hooks as count_hooks  # registers the flush hooks
 from app.measures.catalogue import ChecklistCount, FollowUpCount, MeasureDefinition, measures_in_use
 from app.measures.count_cache import EPOCH_TEAM, draw_versions, note_recounted
-from app.measures.count_hooks import CHECKED, PENDING_COUNTS, CountKey, checked, segment_last
+from app.measures.count_hooks import (
+    CHECKED,
+    PENDING_COUNTS,
+    CountKey,
+    built_fingerprints,
+    checked,
+    forget_builds,
+    segment_last,
+)
 from app.measures.count_hooks import segment_of as segment_of
 from app.measures.count_hooks import segments_between as segments_between
 from app.measures.item_rules import is_stored
@@ -320,6 +328,7 @@ def rebuild_counts(
         if progress:
             progress(done, len(chosen))
     session.flush()
+    forget_builds(session)
     return written
 
 
@@ -335,12 +344,14 @@ def stale_count_measures(session: Session) -> list[MeasureDefinition]:
 def ensure_counted(session: Session, measure: MeasureDefinition) -> None:
     """Build a measure's counts first if they are missing or stale (normally done at migrate)."""
     if f"counts:{measure.id}" not in checked(session):
-        built = session.get(MeasureCountBuild, measure.id)
-        if built is None or built.fingerprint != count_fingerprint(measure):
+        if built_fingerprints(session, MeasureCountBuild).get(measure.id) != count_fingerprint(
+            measure
+        ):
             _lock_rebuilds(session)
             built = session.get(MeasureCountBuild, measure.id, populate_existing=True)
             if built is None or built.fingerprint != count_fingerprint(measure):
                 rebuild_counts(session, [measure])
+            forget_builds(session)
         checked(session).add(f"counts:{measure.id}")
     apply_pending(session)
 
@@ -377,6 +388,7 @@ def _after_transaction_end(session: OrmSession, transaction: SessionTransaction)
     if transaction.parent is None:
         session.info.pop(PENDING_COUNTS, None)
         session.info.pop(CHECKED, None)  # another transaction may change a definition's build
+        forget_builds(session)
 
 
 def stored_count_rows(session: Session) -> int:
