@@ -198,11 +198,12 @@ def count_items(
     ensure_built(session, measure)
     ensure_counted(session, measure)
     key: tuple[Any, ...] | None = None
+    teams: list[int] = []
     if may_use(session):  # the same count, reused while nothing it read can have changed
-        epoch, teams = scope_of(session, level=level.value, unit_ids=unit_ids, team_ids=team_ids)
+        scope = scope_of(session, level=level.value, unit_ids=unit_ids, team_ids=team_ids)
+        teams = [team[0] for team in scope.teams]
         key = (
             engine_name(session),
-            epoch,
             measure.id,
             count_fingerprint(measure),
             level.value,
@@ -212,20 +213,14 @@ def count_items(
             window.by_month,
             None if unit_ids is None else tuple(sorted(set(unit_ids))),
             None if team_ids is None else tuple(sorted(set(team_ids))),
-            teams,
+            scope.of(measure.id),
         )
         reused = COUNTS.get(key, window.now)
         if reused is not None:
             return list(reused)
     rows, live = _count_now(session, measure, level, window, unit_ids, team_ids)
     if key is not None:
-        until = next_change(
-            session,
-            measure,
-            days=live,
-            team_ids=[team[0] for team in key[-1]],
-            now=window.now,
-        )
+        until = next_change(session, measure, days=live, team_ids=teams, now=window.now)
         COUNTS.put(key, Counted(since=window.now, until=until, rows=tuple(rows)))
     return rows
 

@@ -3,8 +3,9 @@
 A count of some measure over some units and days (``aggregate.count_items``) is a function of
 the counted items and of ``now``. Every write that changes a team's items recounts the team's
 groups (``stored_counts.recount``), and the transaction that does so draws a new random
-**version** for each of those teams as it commits (``measure_count_version``). So the versions
-of the teams a count reads, with the teams' organisations and networks, name the items it read.
+**version** for each of those teams and measures as it commits (``measure_count_version``). So
+the versions of the teams a count reads, for its measure, with the teams' organisations and
+networks, name the items it read.
 And between writes, a count changes with time only at the moments its items name (a window
 closing, an entry becoming visible): ``stored_counts.next_change`` finds the first of them at
 or after the moment of counting, so the count holds from that moment until just before it.
@@ -41,37 +42,56 @@ from app.core.config import get_settings
 from app.measures.models import MeasureCountVersion
 from app.org.models import Organisation, Team
 
-EPOCH_TEAM = 0  # the version row naming the last full rebuild of the stored counts
+EPOCH_TEAM, EPOCH_MEASURE = 0, ""  # the version row naming the last full rebuild
 VERSIONS = "hph.measure_counts.versions"  # this transaction's reads of versions, by scope
-RECOUNTED = "hph.measure_counts.recounted"  # teams recounted in this transaction, to redraw
-
-Scope = tuple[tuple[int, int, int | None, int | None], ...]  # team, organisation, network, version
+RECOUNTED = "hph.measure_counts.recounted"  # (team, measure) recounted here, to redraw
 
 
-def note_recounted(session: Session, team_ids: Iterable[int]) -> None:
-    """Remember that this transaction recounted some teams: their versions are redrawn as it
-    commits, and until then it keeps out of the cache."""
-    session.info.setdefault(RECOUNTED, set()).update(team_ids)
+def note_recounted(session: Session, groups: Iterable[tuple[int, str]]) -> None:
+    """Remember that this transaction recounted some (team, measure) pairs: their versions are
+    redrawn as it commits, and until then it keeps out of the cache."""
+    session.info.setdefault(RECOUNTED, set()).update(groups)
     session.info.pop(VERSIONS, None)
 
 
 def draw_versions(session: Session) -> None:
-    """Give every team this transaction recounted a new random version (just before commit)."""
-    teams: set[int] | None = session.info.get(RECOUNTED)
-    if not teams:
+    """Give every (team, measure) this transaction recounted a new random version (just before
+    it commits)."""
+    groups: set[tuple[int, str]] | None = session.info.get(RECOUNTED)
+    if not groups:
         return
     table: Any = MeasureCountVersion.__table__  # type: ignore[attr-defined]
-    rows = [{"team_id": team, "version": secrets.randbits(62)} for team in sorted(teams)]
+    rows = [
+        {"team_id": team, "measure_id": measure, "version": secrets.randbits(62)}
+        for team, measure in sorted(groups)
+    ]
     upsert: Any = (
         postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     )
-    statement = upsert(table).values(rows)  # one statement, teams in order: no deadlock
+    statement = upsert(table).values(rows)  # one statement, rows in order: no deadlock
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=[table.c.team_id], set_={"version": statement.excluded.version}
+            index_elements=[table.c.team_id, table.c.measure_id],
+            set_={"version": statement.excluded.version},
         )
     )
-    teams.clear()
+    groups.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class CountScope:
+    """The teams a count reads, with their organisation and network, and their versions."""
+
+    epoch: int | None
+    teams: tuple[tuple[int, int, int | None], ...]
+    versions: dict[tuple[int, str], int]
+
+    def of(self, measure_id: str) -> tuple[Hashable, ...]:
+        """What names one measure's counted items in these teams."""
+        return (
+            self.epoch,
+            tuple((*team, self.versions.get((team[0], measure_id))) for team in self.teams),
+        )
 
 
 def scope_of(
@@ -80,33 +100,36 @@ def scope_of(
     level: str,
     unit_ids: Sequence[int] | None,
     team_ids: Sequence[int] | None,
-) -> tuple[int | None, Scope]:
-    """The rebuild epoch and the teams a count reads (with their units and versions), read
-    once per transaction and scope."""
-    memo: dict[Hashable, tuple[int | None, Scope]] = session.info.setdefault(VERSIONS, {})
+) -> CountScope:
+    """The teams a count reads, their units and versions: read once per transaction and scope."""
+    memo: dict[Hashable, CountScope] = session.info.setdefault(VERSIONS, {})
     wanted = (level, _frozen(unit_ids), _frozen(team_ids))
     if wanted not in memo:
         version = MeasureCountVersion
         network = col(Organisation.network_id)
         query = (
-            sa_select(col(Team.id), col(Team.organisation_id), network, col(version.version))
+            sa_select(col(Team.id), col(Team.organisation_id), network)
             .join(Organisation, col(Organisation.id) == col(Team.organisation_id))
-            .outerjoin(version, col(version.team_id) == col(Team.id))
             .order_by(col(Team.id))
         )
-        if unit_ids is not None:
+        if unit_ids is not None and level != "all":
             unit = {"team": col(Team.id), "organisation": col(Team.organisation_id)}.get(
                 level, network
             )
-            if level != "all":
-                query = query.where(unit.in_(list(unit_ids)))
+            query = query.where(unit.in_(list(unit_ids)))
         if team_ids is not None:
             query = query.where(col(Team.id).in_(list(team_ids)))
-        teams = tuple(tuple(row) for row in session.execute(query))
-        epoch = session.execute(
-            sa_select(col(version.version)).where(col(version.team_id) == EPOCH_TEAM)
-        ).scalar_one_or_none()
-        memo[wanted] = (epoch, teams)  # type: ignore[assignment]
+        teams = tuple((int(t), int(o), n) for t, o, n in session.execute(query))
+        versions = {
+            (int(team), str(measure)): int(value)
+            for team, measure, value in session.execute(
+                sa_select(
+                    col(version.team_id), col(version.measure_id), col(version.version)
+                ).where(col(version.team_id).in_([EPOCH_TEAM, *(t[0] for t in teams)]))
+            )
+        }
+        epoch = versions.get((EPOCH_TEAM, EPOCH_MEASURE))
+        memo[wanted] = CountScope(epoch, teams, versions)
     return memo[wanted]
 
 

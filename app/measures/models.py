@@ -196,13 +196,14 @@ class MeasureCount(SQLModel, table=True):
 
 
 class MeasureCountVersion(SQLModel, table=True):
-    """A random token naming the state of one team's counted items: drawn afresh whenever a
-    write recounts one of the team's groups, so that a count computed at one token may be
-    reused while the token stands (``count_cache``). Team 0 names the last full rebuild."""
+    """A random token naming the state of one team's counted items of one measure: drawn
+    afresh whenever a write recounts one of its groups, so that a count computed at one token
+    may be reused while the token stands (``count_cache``). Team 0 names the last rebuild."""
 
     __tablename__ = "measure_count_version"
 
     team_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    measure_id: str = Field(primary_key=True, max_length=64)
     version: int = Field(sa_type=BigInteger)
 
 

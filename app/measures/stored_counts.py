@@ -43,7 +43,7 @@ from app.core.config import get_settings
 from app.core.db import utcnow
 from app.measures import count_hooks as count_hooks  # registers the flush hooks
 from app.measures.catalogue import ChecklistCount, FollowUpCount, MeasureDefinition, measures_in_use
-from app.measures.count_cache import EPOCH_TEAM, draw_versions, note_recounted
+from app.measures.count_cache import EPOCH_MEASURE, EPOCH_TEAM, draw_versions, note_recounted
 from app.measures.count_hooks import (
     CHECKED,
     PENDING_COUNTS,
@@ -205,7 +205,7 @@ def recount(session: Session, keys: Iterable[CountKey]) -> int:
         )
     if rows:
         session.execute(insert(MeasureCount.__table__), rows)  # type: ignore[attr-defined]
-    note_recounted(session, {team_id for _measure, team_id, _start in wanted})
+    note_recounted(session, {(team_id, measure_id) for measure_id, team_id, _start in wanted})
     return len(rows)
 
 
@@ -315,7 +315,7 @@ def rebuild_counts(
     chosen = list(measures_in_use().all() if measures is None else measures)
     _lock_rebuilds(session)
     apply_pending(session)  # what this transaction changed is counted by the rebuild too
-    note_recounted(session, [EPOCH_TEAM])  # counts reused before the rebuild are not reused after
+    note_recounted(session, [(EPOCH_TEAM, EPOCH_MEASURE)])  # no count from before is reused
     written = 0
     for done, measure in enumerate(chosen, start=1):
         session.execute(delete(MeasureCount).where(col(MeasureCount.measure_id) == measure.id))

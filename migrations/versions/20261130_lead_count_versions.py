@@ -1,4 +1,5 @@
-"""Count versions: a random token per team, drawn afresh by every write that recounts the team,
+"""Count versions: a random token per team and measure, drawn afresh by every write that
+recounts them,
 so that counts computed once are reused until the team's items change (``count_cache``)
 
 Revision ID: 0010_count_versions
@@ -22,8 +23,9 @@ def upgrade() -> None:
     op.create_table(
         "measure_count_version",
         sa.Column("team_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("measure_id", sa.String(length=64), nullable=False),
         sa.Column("version", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("team_id", name=op.f("pk_measure_count_version")),
+        sa.PrimaryKeyConstraint("team_id", "measure_id", name=op.f("pk_measure_count_version")),
     )
 
 

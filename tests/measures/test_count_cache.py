@@ -21,7 +21,7 @@ from app.checklists.service import mark_not_applicable
 from app.core.config import get_settings
 from app.measures.aggregate import Level, count_items, count_items_from_scratch
 from app.measures.catalogue import MeasureDefinition, measures_in_use
-from app.measures.count_cache import COUNTS, EPOCH_TEAM
+from app.measures.count_cache import COUNTS, EPOCH_MEASURE, EPOCH_TEAM
 from app.measures.models import MeasureCountVersion
 from app.measures.periods import Window
 from app.org.models import Organisation, Team
@@ -65,16 +65,20 @@ def window_at(now: datetime, instance: ChecklistInstance) -> Window:
     return Window(instance.due_date - timedelta(days=60), instance.due_date, now, True, True)
 
 
-def versions_of(session: Session) -> dict[int, int]:
-    return {row.team_id: row.version for row in session.exec(select(MeasureCountVersion)).all()}
+def versions_of(session: Session) -> dict[tuple[int, str], int]:
+    rows = session.exec(select(MeasureCountVersion)).all()
+    return {(row.team_id, row.measure_id): row.version for row in rows}
 
 
-def counted(session: Session, window: Window, level: Level = Level.team) -> tuple[list, bool]:
+def counted(
+    session: Session, window: Window, level: Level = Level.team, measure_id: str = MEASURE
+) -> tuple[list, bool]:
     """Count once: the rows (checked against counting afresh) and whether they were reused."""
+    chosen = measures_in_use().get(measure_id)
     hits = COUNTS.hits
-    rows = count_items(session, measure(), level=level, window=window)
+    rows = count_items(session, chosen, level=level, window=window)
     reused = COUNTS.hits > hits
-    assert same_rows(rows, count_items_from_scratch(session, measure(), level=level, window=window))
+    assert same_rows(rows, count_items_from_scratch(session, chosen, level=level, window=window))
     return rows, reused
 
 
@@ -95,6 +99,20 @@ def test_a_count_is_reused_until_a_committed_write_changes_the_team(session: Ses
     assert not reused
     assert sum(r.pending for r in after) == sum(r.pending for r in first) - 1
     assert after == inside
+
+
+def test_a_write_to_one_measure_leaves_the_others_reused(session: Session) -> None:
+    instance = open_instance(session)
+    now = instance.window_start + timedelta(hours=1)
+    other = "innleggelse-on-time"  # counts admission checklists, not HPH 2
+    first, _ = counted(session, window_at(now, instance), measure_id=other)
+    session.commit()
+    mark_not_applicable(session, viewer=everyone(session), instance_id=instance.id, reason="n/a")
+    session.commit()
+    again, reused = counted(session, window_at(now, instance), measure_id=other)
+    assert reused and again == first
+    _, reused = counted(session, window_at(now, instance))
+    assert not reused
 
 
 def test_a_rolled_back_write_leaves_the_versions_and_the_reused_count(session: Session) -> None:
@@ -153,7 +171,7 @@ def test_a_rebuild_draws_a_new_epoch_and_the_cache_can_be_turned_off(
     now = instance.window_start + timedelta(hours=1)
     counted(session, window_at(now, instance))
     session.commit()
-    epoch = session.get(MeasureCountVersion, EPOCH_TEAM)
+    epoch = session.get(MeasureCountVersion, (EPOCH_TEAM, EPOCH_MEASURE))
     assert epoch is not None
     before = epoch.version
     rebuild_counts(session, [measure()])
