@@ -184,14 +184,16 @@ def team_dashboard(
     start: date | None,
     end: date | None,
     now: datetime,
+    reads: ChartReads | None = None,
 ) -> list[DashboardChart]:
-    """The measures a team follows, then its manual ones, by week or month, with verdicts."""
+    """The measures a team follows, then its manual ones, by week or month, with verdicts;
+    ``reads``: the page's reads (the team, its changes, left-out points and goals: once)."""
     check_team_access(viewer, team_id)
     if period not in ("week", "month"):
         raise MeasureRequestError(_("The period must be 'week' or 'month'."))
     combined_window([period], start, end, now)  # a bad range is refused before any query
     rules = unit_chart_rules(session, level="team", unit_id=team_id)
-    reads = ChartReads(session)  # the team, its changes, left-out points and goals: read once
+    reads = reads or ChartReads(session)
     shown: list[DashboardChart] = []
     for measure in followed_measures(session, team_id=team_id):
         info = measure_info(measure)

@@ -37,7 +37,7 @@ class ChartReads:
         self.session = session
         self._units: dict[Level, dict[int, Unit]] | None = None
         self._notes: dict[int, list[Annotation]] = {}
-        self._left_out: dict[int, dict[str, dict[str, set[date]]]] = {}
+        self._points: dict[int, list[PointExclusion]] = {}
         self._goals: dict[int, dict[str, float]] = {}
         self._counts: dict[CountKey, list[CountRow]] = {}
 
@@ -53,7 +53,7 @@ class ChartReads:
         if not missing:
             return
         for team_id in missing:
-            self._notes[team_id], self._left_out[team_id], self._goals[team_id] = [], {}, {}
+            self._notes[team_id], self._points[team_id], self._goals[team_id] = [], [], {}
         for note in self.session.exec(
             select(Annotation).where(col(Annotation.team_id).in_(missing))
         ).all():
@@ -61,8 +61,7 @@ class ChartReads:
         for point in self.session.exec(
             select(PointExclusion).where(col(PointExclusion.team_id).in_(missing))
         ).all():
-            by_period = self._left_out[point.team_id].setdefault(point.measure_key, {})
-            by_period.setdefault(point.period_type, set()).add(point.period_start)
+            self._points[point.team_id].append(point)
         setting = TeamMeasureSetting
         for team_id, measure_id, goal in self.session.exec(
             select(setting.team_id, setting.measure_id, setting.goal)
@@ -91,7 +90,24 @@ class ChartReads:
     ) -> dict[int, dict[str, set[date]]]:
         """Teams' excluded points of one measure: team → period type → period starts."""
         self._read_teams(team_ids)
-        return {team_id: self._left_out[team_id].get(measure_key, {}) for team_id in team_ids}
+        found: dict[int, dict[str, set[date]]] = {team_id: {} for team_id in team_ids}
+        for team_id in team_ids:
+            for point in self._points[team_id]:
+                if point.measure_key == measure_key:
+                    found[team_id].setdefault(point.period_type, set()).add(point.period_start)
+        return found
+
+    def team_annotations(self, team_id: int) -> list[Annotation]:
+        """A team's annotations on every measure, newest first (as ``list_annotations``)."""
+        self._read_teams([team_id])
+        return sorted(self._notes[team_id], key=lambda n: (n.happened_on, n.id or 0), reverse=True)
+
+    def team_exclusions(self, team_id: int) -> list[PointExclusion]:
+        """A team's excluded points, newest period first (as ``list_exclusions``)."""
+        self._read_teams([team_id])
+        return sorted(
+            self._points[team_id], key=lambda x: (x.period_start, x.id or 0), reverse=True
+        )
 
     def goals(self, *, team_ids: Sequence[int], measure_id: str) -> dict[int, float]:
         """Team id → the team's own goal line for a measure, for the teams that set one."""
