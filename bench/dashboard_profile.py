@@ -11,8 +11,9 @@ Threadpool calls run inline on the one thread, so each page runs start to end wh
 profiler sees it. After one warm-up request per page it prints, per page, the median and
 minimum wall time, the CPU time of the process, the SQL statements and the time spent in them,
 and the page's size. ``--profile PAGE`` (or ``all``) adds a pyinstrument text profile of one
-more request (``pip install pyinstrument``); ``--statements`` lists the SQL of the last one. Point it at your own copy of the national demo,
-never at ``hph_national``: the application may write (sign-in, stored counts).
+more request (``pip install pyinstrument``); ``--statements`` lists the SQL of the last one.
+Point it at your own copy of the national demo, never at ``hph_national``: the application
+may write (sign-in, stored counts).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import app.measures.chart_reads as chart_reads
+from app.charts import compute_chart
 from app.dashboards.comparison import comparison
 from app.dashboards.service import team_dashboard
 from app.measures.aggregate import Level, count_items
@@ -254,3 +255,33 @@ def test_a_comparison_counts_once_and_shows_what_counting_each_part_afresh_shows
     assert shared.funnel_empty == afresh.funnel_empty
     assert shared.funnel  # drawn, and (below networks) next to hidden cells
     assert any(row.suppressed for row in shared.rows) == (tiny and level != "network")
+
+
+def test_a_dashboard_opened_again_computes_only_the_charts_whose_counts_changed(
+    db: Session, teams: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.measures.chart_data as chart_data
+
+    computed: list[str] = []
+
+    def counted(series: Any, **options: Any) -> Any:
+        computed.append(series[0].period)
+        return compute_chart(series, **options)
+
+    chart_data._computed.cache_clear()
+    monkeypatch.setattr(chart_data, "compute_chart", counted)
+    team, viewer = teams["big"], _viewer(db, teams["big"])
+    first = {item.info.id: item for item in _dashboard(db, viewer, team)}
+    drawn = len([item for item in first.values() if item.chart is not None])
+    once = len(computed)  # charts with the same series (empty ones) share one computation
+    assert 1 <= once <= drawn
+    again = {item.info.id: item for item in _dashboard(db, viewer, team)}
+    assert len(computed) == once  # the same counts: no chart computed again
+    assert {k: v.chart.model_dump() for k, v in again.items() if v.chart} == {
+        k: v.chart.model_dump() for k, v in first.items() if v.chart
+    }
+    fill(db, team, per_month=5, on_time=5, months=1)  # October gets five more on time
+    changed = {item.info.id: item for item in _dashboard(db, viewer, team)}
+    assert 1 <= len(computed) - once < drawn  # the charts of the changed counts only
+    october = next(p for p in changed[HPH2].chart.points if p.period == "2026-10")
+    assert (october.numerator, october.denominator) == (15.0, 20.0)
