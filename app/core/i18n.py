@@ -9,14 +9,14 @@ from __future__ import annotations
 import io
 from contextvars import ContextVar
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -90,9 +90,7 @@ def format_number(
     ``digits`` exactly that many decimals, else as many as it has (at most three)."""
     if value is None:
         return ""
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") if digits is not None else None
-    text = format_decimal(value, format=pattern, locale=babel_locale(language))
-    return text.replace("-", "\u2212")
+    return _number_text(value, digits, babel_locale(language))
 
 
 def format_share(
@@ -102,12 +100,46 @@ def format_share(
     is in percent (73.1), or a fraction (0.731) with ``fraction``."""
     if value is None:
         return ""
-    locale = Locale.parse(babel_locale(language))
-    pattern = locale.percent_formats[None].pattern
+    return _share_text(value if fraction else value / 100, digits, babel_locale(language))
+
+
+# A page's tables write the same counts and shares again and again (a dashboard: 13 charts of
+# 53 points, each of its numbers on every view): each is written once, its pattern parsed once.
+@lru_cache(maxsize=8192, typed=True)
+def _number_text(value: float, digits: int | None, locale: str) -> str:
+    """A number written out with a locale's decimal pattern (see ``format_number``)."""
+    text = format_decimal(value, format=_number_pattern(digits), locale=_locale(locale))
+    return text.replace("-", "\u2212")
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _share_text(share: float, digits: int, locale: str) -> str:
+    """A fraction written out as a percentage (see ``format_share``)."""
+    text = format_percent(share, format=_share_pattern(digits, locale), locale=_locale(locale))
+    return text.replace("-", "\u2212")
+
+
+@cache
+def _locale(locale: str) -> Locale:
+    """A Babel locale, parsed once."""
+    return Locale.parse(locale)
+
+
+@cache
+def _number_pattern(digits: int | None) -> NumberPattern | None:
+    """The pattern of a number with exactly ``digits`` decimals (None: the locale's own)."""
+    if digits is None:
+        return None
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))
+
+
+@cache
+def _share_pattern(digits: int, locale: str) -> NumberPattern:
+    """A locale's percent pattern with exactly ``digits`` decimals."""
+    pattern = _locale(locale).percent_formats[None].pattern
     if digits:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
-    share = value if fraction else value / 100
-    return format_percent(share, format=pattern, locale=locale).replace("-", "\u2212")
+    return parse_pattern(pattern)
 
 
 def format_day(value: date, language: str | None = None) -> str:

@@ -24,8 +24,8 @@ from sqlmodel import Session
 from app.core.config import get_settings
 from app.core.deps import Forbidden
 from app.core.i18n import _
-from app.measures.access import may_see_unit, suppresses_for, units_of
-from app.measures.aggregate import Level, count_items, fold
+from app.measures.access import may_see_unit, suppresses_for
+from app.measures.aggregate import Level, fold
 from app.measures.catalogue import MeasureDefinition
 from app.measures.chart_data import (
     DEFAULT_SPAN,
@@ -34,6 +34,7 @@ from app.measures.chart_data import (
     MeasureRequestError,
     combined_window,
 )
+from app.measures.chart_reads import ChartReads
 from app.measures.periods import Window, period_end, periods_between
 from app.measures.service import catalogue_measure, measure_info, unit_series
 from app.measures.suppression import protected_counts, shown_total
@@ -167,6 +168,7 @@ def comparison(
     measure, chosen = check_comparison(measure_id, level)
     # weekly counts per unit are mostly small enough to be suppressed: compare by month
     period = period or ("month" if "month" in measure.periods else measure.default_period)
+    reads = ChartReads(session)  # units and counts: the table and funnel reuse the charts'
     charts = unit_series(
         session,
         viewer=viewer,
@@ -177,13 +179,14 @@ def comparison(
         end=end,
         now=now,
         unit_ids=unit_ids,
+        reads=reads,
     )
     if not charts:
         raise Forbidden(_("You may not see any unit at this level."))
-    units = units_of(session, chosen)
+    units = reads.units(chosen)
     hide = {c.unit_id: suppresses_for(viewer, units[c.unit_id]) for c in charts}
-    windows, window = combined_window([period], start, end, now)
-    rows = fold(count_items(session, measure, level=chosen, window=window), period)
+    _windows, window = combined_window([period], start, end, now)
+    rows = fold(reads.counts(measure, level=chosen, window=window), period)
     table = [
         _table_row(
             c,
@@ -209,7 +212,7 @@ def comparison(
             "No funnel plot: the chosen range holds no whole month that has ended."
         )
     else:
-        _add_funnel(session, found, measure, chosen, months[0], months[1], now, hide, viewer)
+        _add_funnel(reads, found, measure, chosen, months[0], months[1], now, hide, viewer)
     return found
 
 
@@ -250,7 +253,7 @@ def _hidden_count(value: float, threshold: int) -> str:
 
 
 def _add_funnel(
-    session: Session,
+    reads: ChartReads,
     found: Comparison,
     measure: MeasureDefinition,
     level: Level,
@@ -269,15 +272,16 @@ def _add_funnel(
         by_week=False,
         by_month=True,
     )
-    units = units_of(session, level)
+    units = reads.units(level)
     visible = {u for u in hide if may_see_unit(viewer, units[u], level=level, core=True)}
     hidden: dict[int, frozenset[date]] = {}
     if any(hide[u] for u in visible):
         hidden = protected_counts(
-            session, viewer=viewer, measure=measure, level=level, period="month", window=window
-        ).hidden
+            reads.session, viewer=viewer, measure=measure, level=level, period="month",
+            window=window, reads=reads,
+        ).hidden  # fmt: skip
     totals: dict[int, list[float]] = {}
-    for row in count_items(session, measure, level=level, window=window):
+    for row in reads.counts(measure, level=level, window=window):
         if row.unit_id in visible:
             entry = totals.setdefault(row.unit_id, [0.0, 0.0])
             entry[0] += row.numerator

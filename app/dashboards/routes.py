@@ -25,9 +25,8 @@ from app.dashboards import service
 from app.dashboards.comparison import comparison, funnel_curve, units_in_range
 from app.dashboards.report import month_name, monthly_report, read_month
 from app.dashboards.specs import funnel_position_labels, funnel_spec, small_multiples_spec
-from app.measures.annotations import list_annotations
 from app.measures.chart_data import MeasureRequestError
-from app.measures.exclusions import list_exclusions
+from app.measures.chart_reads import ChartReads
 from app.measures.following import followed_measures, may_change_settings
 from app.measures.manual import team_role_ids
 from app.measures.periods import parse_period, period_label
@@ -79,6 +78,7 @@ def _dashboard_context(
     """Everything the dashboard page shows."""
     team_id = int(team.id or 0)
     message = None
+    reads = ChartReads(session)  # the charts' changes and left-out points are the lists' too
     try:
         items = service.team_dashboard(
             session,
@@ -88,6 +88,7 @@ def _dashboard_context(
             start=start,
             end=end,
             now=utcnow(),
+            reads=reads,
         )
     except MeasureRequestError as exc:
         items, message = [], str(exc)
@@ -104,10 +105,9 @@ def _dashboard_context(
         "spec_json": spec_json,
         "print": request.query_params.get("print") == "1",
         "may_write": team_id in team_role_ids(viewer),
-        "annotations": list_annotations(session, viewer=viewer, team_id=team_id),
+        "annotations": reads.team_annotations(team_id),
         "exclusions": [
-            (x, period_label(x.period_start, x.period_type))
-            for x in list_exclusions(session, viewer=viewer, team_id=team_id)
+            (x, period_label(x.period_start, x.period_type)) for x in reads.team_exclusions(team_id)
         ],
         "errors": errors or {},
         "measures": [(item.info.id, item.info.title) for item in items],

@@ -30,6 +30,7 @@ from app.measures.chart_data import (
     MeasureRequestError,
     combined_window,
 )
+from app.measures.chart_reads import ChartReads
 from app.measures.following import followed_measures
 from app.measures.manual import list_manual_measures, manual_info, manual_series
 from app.measures.service import (
@@ -183,13 +184,16 @@ def team_dashboard(
     start: date | None,
     end: date | None,
     now: datetime,
+    reads: ChartReads | None = None,
 ) -> list[DashboardChart]:
-    """The measures a team follows, then its manual ones, by week or month, with verdicts."""
+    """The measures a team follows, then its manual ones, by week or month, with verdicts;
+    ``reads``: the page's reads (the team, its changes, left-out points and goals: once)."""
     check_team_access(viewer, team_id)
     if period not in ("week", "month"):
         raise MeasureRequestError(_("The period must be 'week' or 'month'."))
     combined_window([period], start, end, now)  # a bad range is refused before any query
     rules = unit_chart_rules(session, level="team", unit_id=team_id)
+    reads = reads or ChartReads(session)
     shown: list[DashboardChart] = []
     for measure in followed_measures(session, team_id=team_id):
         info = measure_info(measure)
@@ -208,6 +212,7 @@ def team_dashboard(
             unit_ids=[team_id],
             chart=chart_choice(rules, measure.type),
             rules=rules,  # type: ignore[arg-type]
+            reads=reads,
         )
         shown.append(_chart_item(charts[0], measure.direction))
     for manual in list_manual_measures(session, viewer=viewer, team_id=team_id):
@@ -225,6 +230,7 @@ def team_dashboard(
             now=now,
             chart=chart_choice(rules, info.type),
             rules=rules,  # type: ignore[arg-type]
+            reads=reads,
         )
         shown.append(_chart_item(chart, manual.direction))
     return shown

@@ -16,7 +16,9 @@ Who sees what (DESIGN.md §1, HPH.md §5):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -37,21 +39,35 @@ class Unit:
 
 def units_of(session: Session, level: Level) -> dict[int, Unit]:
     """Every unit of a level with its teams (one small query over the organisation tables)."""
-    rows = session.execute(
-        select(col(Team.id), col(Team.name), col(Organisation.id), col(Organisation.name))
-        .add_columns(col(LearningNetwork.id), col(LearningNetwork.name))
-        .join(Organisation, col(Organisation.id) == col(Team.organisation_id))
-        .join(LearningNetwork, col(LearningNetwork.id) == col(Organisation.network_id))
-    ).all()
+    return _units(_unit_rows(session), level)
+
+
+def all_units(session: Session) -> dict[Level, dict[int, Unit]]:
+    """Every unit of every level with its teams, from the same one query."""
+    rows = _unit_rows(session)
+    return {level: _units(rows, level) for level in Level}
+
+
+def _unit_rows(session: Session) -> list[Any]:
+    """Each team with its organisation and network: ids and names."""
+    return list(
+        session.execute(
+            select(col(Team.id), col(Team.name), col(Organisation.id), col(Organisation.name))
+            .add_columns(col(LearningNetwork.id), col(LearningNetwork.name))
+            .join(Organisation, col(Organisation.id) == col(Team.organisation_id))
+            .join(LearningNetwork, col(LearningNetwork.id) == col(Organisation.network_id))
+        ).all()
+    )
+
+
+def _units(rows: Sequence[Any], level: Level) -> dict[int, Unit]:
+    """The units of one level, from the teams' rows (team, organisation, network: id, name)."""
     units: dict[int, tuple[str, set[int]]] = {}
-    for team_id, team_name, org_id, org_name, network_id, network_name in rows:
-        key, name = {
-            Level.team: (team_id, team_name),
-            Level.organisation: (org_id, org_name),
-            Level.network: (network_id, network_name),
-            Level.all: (0, _("All teams")),
-        }[level]
-        units.setdefault(int(key), (name, set()))[1].add(int(team_id))
+    if level == Level.all:
+        return {0: Unit(0, _("All teams"), frozenset(int(row[0]) for row in rows))} if rows else {}
+    column = {Level.team: 0, Level.organisation: 2, Level.network: 4}[level]
+    for row in rows:
+        units.setdefault(int(row[column]), (row[column + 1], set()))[1].add(int(row[0]))
     return {key: Unit(key, name, frozenset(teams)) for key, (name, teams) in units.items()}
 
 

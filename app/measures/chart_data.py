@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -266,12 +267,12 @@ def build_chart(
         pending.append(None if hide_small else waiting)
     chart_type: ChartType = chart or info.chart  # type: ignore[assignment]
     multiply = 100.0 if info.type == "proportion" else 1.0
-    result = compute_chart(
-        series,
-        chart=chart_type,
-        rules=rule_set_for_chart(rules, chart_type),
-        multiply=multiply,
-        bounds=(0.0, 1.0) if info.type == "proportion" else None,  # a share's limits
+    result = _computed(
+        _series_key(series),
+        chart_type,
+        rule_set_for_chart(rules, chart_type),
+        multiply,
+        info.type == "proportion",  # a share's limits are 0 and 1
     )
     points = [
         MeasurePoint(
@@ -310,6 +311,32 @@ def build_chart(
         rules=result.rules,
         result=result,
     )
+
+
+SeriesKey = tuple[tuple[str, float | None, str, float | None, str, str | None, bool, bool], ...]
+
+
+def _series_key(series: Sequence[SeriesPoint]) -> SeriesKey:
+    """A series as a key: each point's fields, numbers also by ``repr`` (1 is not 1.0, nor
+    0.0 -0.0, though they compare equal)."""
+    return tuple(
+        (p.period, p.numerator, repr(p.numerator), p.denominator, repr(p.denominator), p.part)
+        + (p.incomplete, p.excluded)
+        for p in series
+    )
+
+
+# The chart maths is a pure function of the series: a page opened again while its counts are
+# unchanged (and a dashboard and its exports) computes each chart once. Results are shared:
+# read-only, as ``app.charts`` documents them.
+@lru_cache(maxsize=256)
+def _computed(
+    key: SeriesKey, chart: ChartType, rules: RuleSet, multiply: float, bounded: bool
+) -> ChartResult:
+    """``compute_chart`` of a series given as its key (see ``_series_key``)."""
+    series = [SeriesPoint(k[0], k[1], k[3], k[5], k[6], k[7]) for k in key]
+    bounds = (0.0, 1.0) if bounded else None
+    return compute_chart(series, chart=chart, rules=rules, multiply=multiply, bounds=bounds)
 
 
 def check_chart_type(info: MeasureInfo, chart: str | None) -> None:

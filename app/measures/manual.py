@@ -23,7 +23,7 @@ from app.charts import RuleSet
 from app.core.config import get_settings
 from app.core.deps import Forbidden
 from app.core.i18n import _
-from app.measures.access import Unit, suppresses_for, units_of
+from app.measures.access import Unit, suppresses_for
 from app.measures.aggregate import CountRow, Level
 from app.measures.catalogue import measures_in_use
 from app.measures.chart_data import (
@@ -33,9 +33,8 @@ from app.measures.chart_data import (
     build_chart,
     check_chart_type,
     resolve_range,
-    team_annotations,
-    team_exclusions,
 )
+from app.measures.chart_reads import ChartReads
 from app.measures.models import MEASURE_KINDS, ManualMeasure, ManualMeasureValue, PeriodType
 from app.measures.periods import parse_period, period_label
 from app.measures.service import MANUAL_PREFIX, MeasureNotFound
@@ -365,8 +364,10 @@ def manual_series(
     now: datetime,
     chart: str | None = None,
     rules: RuleSet = "anhoej",
+    reads: ChartReads | None = None,
 ) -> MeasureChart:
     """The chart of a manual measure, through the same chart building as every measure."""
+    reads = reads or ChartReads(session)
     measure = get_manual_measure(session, viewer=viewer, measure_id=parse_manual_id(measure_id))
     info = manual_info(measure)
     check_chart_type(info, chart)
@@ -382,7 +383,7 @@ def manual_series(
         .where(ManualMeasureValue.measure_id == measure.id)
         .where(col(ManualMeasureValue.period_start).between(window.first_day, window.last_day))
     ).all()
-    team = units_of(session, Level.team).get(measure.team_id) or Unit(
+    team = reads.units(Level.team).get(measure.team_id) or Unit(
         measure.team_id, "", frozenset({measure.team_id})
     )
     rows = {
@@ -396,9 +397,10 @@ def manual_series(
         )
         for value in values
     }
-    notes = team_annotations(
-        session, team_ids=[measure.team_id], measure_key=measure_id, last=window.last_day
-    )[measure.team_id]
+    team_ids = [measure.team_id]
+    notes = reads.annotations(team_ids=team_ids, measure_key=measure_id, last=window.last_day)[
+        measure.team_id
+    ]
     return build_chart(
         info=info,
         level=Level.team,
@@ -410,9 +412,9 @@ def manual_series(
         notes=notes,
         chart=chart,
         rules=rules,
-        excluded=team_exclusions(session, team_ids=[measure.team_id], measure_key=measure_id)[
-            measure.team_id
-        ].get(period, ()),
+        excluded=reads.exclusions(team_ids=team_ids, measure_key=measure_id)[measure.team_id].get(
+            period, ()
+        ),
     )
 
 

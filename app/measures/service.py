@@ -18,8 +18,8 @@ from app.checklists.models import InstanceStatus
 from app.core.db import utcnow
 from app.core.deps import Forbidden
 from app.core.i18n import _, current_language
-from app.measures.access import Unit, may_see_unit, suppresses_for, units_of
-from app.measures.aggregate import Level, count_items, fold, item_rows
+from app.measures.access import Unit, may_see_unit, suppresses_for
+from app.measures.aggregate import Level, fold, item_rows
 from app.measures.catalogue import MeasureDefinition, measures_in_use
 from app.measures.chart_data import (
     MeasureChart,
@@ -28,9 +28,8 @@ from app.measures.chart_data import (
     build_chart,
     check_chart_type,
     combined_window,
-    team_annotations,
-    team_exclusions,
 )
+from app.measures.chart_reads import ChartReads
 from app.measures.item_labels import item_status, item_what
 from app.measures.models import Annotation
 from app.measures.periods import Window, period_end, period_label
@@ -105,8 +104,11 @@ def unit_series(
     unit_ids: Sequence[int] | None = None,
     chart: str | None = None,
     rules: RuleSet = "anhoej",
+    reads: ChartReads | None = None,
 ) -> list[MeasureChart]:
-    """Charts of a catalogue measure for many units and period types, from one SQL query."""
+    """Charts of a catalogue measure for many units and period types, from one SQL query;
+    ``reads``: the page's reads, shared by its charts (one of its own without)."""
+    reads = reads or ChartReads(session)
     if measure_id.startswith(MANUAL_PREFIX):
         from app.measures.manual import manual_series
 
@@ -121,6 +123,7 @@ def unit_series(
                 now=now,
                 chart=chart,
                 rules=rules,
+                reads=reads,
             )
             for period in periods
         ]
@@ -135,7 +138,7 @@ def unit_series(
                 )
             )
     windows, window = combined_window(periods, start, end, now)
-    units = units_of(session, level)
+    units = reads.units(level)
     wanted = units.keys() if unit_ids is None else [u for u in unit_ids if u in units]
     visible = [
         units[u] for u in wanted if may_see_unit(viewer, units[u], level=level, core=measure.core)
@@ -148,11 +151,10 @@ def unit_series(
     if any(hide.values()):
         return _protected_series(
             session, viewer=viewer, measure=measure, level=level, windows=windows,
-            visible=visible, hide=hide, chart=chart, rules=rules,
+            visible=visible, hide=hide, chart=chart, rules=rules, reads=reads,
         )  # fmt: skip
     team_ids = sorted(frozenset().union(*(unit.team_ids for unit in visible)))
-    rows = count_items(
-        session,
+    rows = reads.counts(
         measure,
         level=level,
         window=window,
@@ -163,16 +165,11 @@ def unit_series(
     left_out: dict[int, dict[str, set[date]]] = {}
     infos = dict.fromkeys((u.id for u in visible), info)
     if level == Level.team:  # tested changes, exclusions, own goal lines: teams' charts only
-        from app.measures.following import team_goals
-
         last = max(w.last_day for w in windows.values())
-        notes = team_annotations(
-            session, team_ids=[u.id for u in visible], measure_key=measure_id, last=last
-        )
-        left_out = team_exclusions(
-            session, team_ids=[u.id for u in visible], measure_key=measure_id
-        )
-        goals = team_goals(session, team_ids=[u.id for u in visible], measure_id=measure_id)
+        team_ids = [u.id for u in visible]
+        notes = reads.annotations(team_ids=team_ids, measure_key=measure_id, last=last)
+        left_out = reads.exclusions(team_ids=team_ids, measure_key=measure_id)
+        goals = reads.goals(team_ids=team_ids, measure_id=measure_id)
         for team_id, goal in goals.items():
             infos[team_id] = info.model_copy(update={"goal": goal})
     charts = []
@@ -208,6 +205,7 @@ def _protected_series(
     hide: dict[int, bool],
     chart: str | None,
     rules: RuleSet,
+    reads: ChartReads,
 ) -> list[MeasureChart]:
     """Charts for a viewer who gets some units suppressed (``suppression``: by month only)."""
     for period in windows:
@@ -218,21 +216,20 @@ def _protected_series(
     left_out: dict[int, dict[str, set[date]]] = {}
     if level == Level.team:
         last = max(w.last_day for w in windows.values())
-        notes = team_annotations(
-            session, team_ids=[u.id for u in visible], measure_key=measure.id, last=last
-        )
-        left_out = team_exclusions(
-            session, team_ids=[u.id for u in visible], measure_key=measure.id
-        )
+        team_ids = [u.id for u in visible]
+        notes = reads.annotations(team_ids=team_ids, measure_key=measure.id, last=last)
+        left_out = reads.exclusions(team_ids=team_ids, measure_key=measure.id)
+    info = measure_info(measure)
     charts = []
     for period, window in windows.items():
         found = protected_counts(
-            session, viewer=viewer, measure=measure, level=level, period=period, window=window
-        )
+            session, viewer=viewer, measure=measure, level=level, period=period, window=window,
+            reads=reads,
+        )  # fmt: skip
         for unit in visible:
             charts.append(
                 build_chart(
-                    info=measure_info(measure),
+                    info=info,
                     level=level,
                     unit=unit,
                     period=period,
@@ -267,7 +264,8 @@ def measure_series(
     level = Level(level)
     if level == Level.all:
         unit_id = 0
-    units = units_of(session, level)
+    reads = ChartReads(session)
+    units = reads.units(level)
     if level != Level.all and unit_id not in units:
         raise MeasureNotFound(_("There is no such team, organisation or network."))
     if period is None:
@@ -288,6 +286,7 @@ def measure_series(
         unit_ids=[unit_id],
         chart=chart,
         rules=rules,
+        reads=reads,
     )
     if not charts:
         raise Forbidden(_("You do not have access to this unit's measures."))

@@ -37,9 +37,9 @@ from sqlmodel import Session
 
 from app.core.config import get_settings
 from app.core.i18n import _
-from app.measures.access import units_of
-from app.measures.aggregate import CountRow, Level, count_items, fold
+from app.measures.aggregate import CountRow, Level, fold
 from app.measures.catalogue import MeasureDefinition
+from app.measures.chart_reads import ChartReads
 from app.measures.periods import Window
 from app.org.scope import Viewer
 
@@ -185,16 +185,18 @@ def protected_counts(
     level: Level,
     period: str,
     window: Window,
+    reads: ChartReads | None = None,
 ) -> Protected:
     """Counts of every unit of a level by period, with the cells hidden from this viewer.
 
     One team-level query over every team: the complements depend on the whole tree, never on
-    the units asked for.
+    the units asked for. ``reads``: the page's reads (see ``chart_reads``), if it has them.
     """
+    reads = reads or ChartReads(session)
     tree = UnitTree.of(
-        {lvl: {u.id: u.team_ids for u in units_of(session, lvl).values()} for lvl in LEVELS}
+        {lvl: {u.id: u.team_ids for u in reads.units(lvl).values()} for lvl in LEVELS}
     )
-    team_rows = fold(count_items(session, measure, level=Level.team, window=window), period)
+    team_rows = fold(reads.counts(measure, level=Level.team, window=window), period)
     known = [
         node for node, teams in tree.teams.items() if teams and teams <= viewer.patient_team_ids
     ]
