@@ -42,3 +42,19 @@ def test_objects_made_after_settling_are_still_collected(unsettled) -> None:  # 
     assert watched() is not None  # reference counting alone cannot free a cycle
     gc.collect()
     assert watched() is None
+
+
+def test_a_started_worker_has_read_the_catalogue_and_takes_short_thread_turns(app) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    from app.main import THREAD_TURN_SECONDS
+    from app.measures.catalogue import measures_in_use
+
+    default = sys.getswitchinterval()
+    measures_in_use.cache_clear()
+    try:
+        with TestClient(app):
+            assert measures_in_use.cache_info().currsize == 1  # read before any request
+            assert sys.getswitchinterval() == pytest.approx(THREAD_TURN_SECONDS)
+    finally:
+        sys.setswitchinterval(default)
