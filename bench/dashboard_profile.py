@@ -13,7 +13,8 @@ minimum wall time, the CPU time of the process, the SQL statements and the time 
 and the page's size. ``--profile PAGE`` (or ``all``) adds a pyinstrument text profile of one
 more request (``pip install pyinstrument``); ``--statements`` lists the SQL of the last one.
 Point it at your own copy of the national demo, never at ``hph_national``: the application
-may write (sign-in, stored counts).
+may write (sign-in, stored counts). ``--fresh`` drops the counts and chart maths the process
+keeps before each request (``count_cache``), so every view counts afresh.
 """
 
 from __future__ import annotations
@@ -96,6 +97,12 @@ async def _measure(
     assert first.status_code == 200, f"{name}: {first.status_code} {first.text[:300]}"
     walls, cpus, statements, sql = [], [], [], []
     for _ in range(args.requests):
+        if args.fresh:  # as after a write to every measure: nothing kept from the last view
+            from app.measures.chart_data import forget_computed_charts
+            from app.measures.count_cache import COUNTS
+
+            COUNTS.clear()
+            forget_computed_charts()
         counter.count, counter.seconds, counter.texts = 0, 0.0, []
         wall, cpu = time.perf_counter(), time.process_time()
         response = await get()
@@ -157,6 +164,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("dashboard-week", "dashboard-month", "comparison"))
     parser.add_argument("--profile", help="a page's name, or all: print a pyinstrument profile")
     parser.add_argument("--statements", action="store_true", help="list the last one's SQL")
+    parser.add_argument("--fresh", action="store_true", help="count afresh for every request")
     parser.add_argument("--today", default=os.environ.get("HPH_BENCH_TODAY", "2026-03-18"))
     args = parser.parse_args()
     import time_machine

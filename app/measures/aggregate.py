@@ -194,6 +194,9 @@ def count_items(
     settled before ``now`` is read from ``measure_count``; the others, and segments the window
     cuts, are counted live from their items. So a window that closes with no write shows as
     soon as it has closed: its segment is counted live until then (``stored_counts``).
+
+    The rows are kept by the worker and given again for the same question while the counted
+    teams' items are unchanged and no item's window closes or entry appears (``count_cache``).
     """
     ensure_built(session, measure)
     ensure_counted(session, measure)

@@ -329,6 +329,11 @@ def _series_key(series: Sequence[SeriesPoint]) -> SeriesKey:
 # The chart maths is a pure function of the series: a page opened again while its counts are
 # unchanged (and a dashboard and its exports) computes each chart once. Results are shared:
 # read-only, as ``app.charts`` documents them.
+def forget_computed_charts() -> None:
+    """Forget the chart maths kept for unchanged series (benchmarks timing a fresh count)."""
+    _computed.cache_clear()
+
+
 @lru_cache(maxsize=256)
 def _computed(
     key: SeriesKey, chart: ChartType, rules: RuleSet, multiply: float, bounded: bool
