@@ -1,7 +1,7 @@
 """Load benchmark: nurses save answers while team members and coordinators open their charts.
 
     .venv/bin/python bench/load.py [--workers 1 2] [--mix full nurses] [--seconds 60]
-                                   [--pause S] [--client-nice 10]
+                                   [--pause S] [--client-nice 10] [--warm-up 2]
     .venv/bin/python bench/load.py --backend sqlite          (single-user figures only)
 
 The database: ``HPH_BENCH_DATABASE_URL`` (an already seeded national demo; it is written to,
@@ -13,8 +13,11 @@ demo's day, ``--clock real`` runs ``hph serve`` itself on today's date). Clients
 demo users over HTTP, on 127.0.0.1. In a mix every client is an operating-system process of
 its own (``bench/load_runner.py``: threads of one process would time each other's turns at the
 GIL), lowered with ``os.nice(--client-nice)`` (10 by default) so that the server and PostgreSQL
-get the CPU first, as they would with the tablets and browsers on other machines; all sign in,
-then start together, so that no sign-in is timed:
+get the CPU first, as they would with the tablets and browsers on other machines; all sign in
+and make ``--warm-up`` untimed rounds (2 by default: a team member's weekly and monthly
+dashboard, a nurse's first checklist; what a server that has run a while has already seen and
+kept, ``app.measures.count_cache``; 0 times first views too), then start together, so that no
+sign-in is timed:
 
 - single user: each request type alone, one client, ``--single`` times (p50);
 - ``full``: 14 nurses open their own open checklists and save answers (the htmx form, with its
@@ -160,7 +163,7 @@ def run_mix(
 
     run = run_clients(
         [Client(n, work, person, email) for n, (work, person, email) in enumerate(clients)],
-        Settings(base, args.timeout, args.client_nice, args.pause),
+        Settings(base, args.timeout, args.client_nice, args.pause, args.warm_up),
         args.seconds,
         sample,
     )
@@ -221,6 +224,9 @@ def parse_args() -> argparse.Namespace:
         help="os.nice increment of each client process (0: as urgent as the server)",
     )
     parser.add_argument(
+        "--warm-up", type=int, default=2, help="untimed rounds of each client before the run"
+    )
+    parser.add_argument(
         "--analysis-slots", type=int, help="HPH_ANALYSIS_SLOTS for the server (64: no limit)"
     )
     args = parser.parse_args()
@@ -260,6 +266,7 @@ def main() -> None:
         where = f"{url.rsplit('@', 1)[-1]}, clock {args.clock}, {slots} analysis slot(s) per worker"
         where += f", clients pause {args.pause:g} s between rounds"
         where += f", one process each at nice +{args.client_nice}"
+        where += f", {args.warm_up} untimed warm-up round(s) each"
         print(f"Load on {where}; server logs in {work}")
         for workers in args.workers:
             port = free_port()

@@ -6,7 +6,9 @@ Python process would wait for each other's turn at the GIL (a response that has 
 while another client parses its page), and that wait would be counted as the server's. So each
 client runs in its own process, started by multiprocessing's ``forkserver`` (one clean process
 that imported ``bench/load.py`` once, forked for each client), lowered with ``os.nice`` so that
-the server and PostgreSQL get the CPU first. Every client signs in, says it is ready, and waits;
+the server and PostgreSQL get the CPU first. Every client signs in, makes its untimed warm-up
+rounds (``--warm-up``: the pages a server that has run a while has already seen), says it is
+ready, and waits;
 all are released together with one shared deadline, so that no sign-in is in the figures. Each
 sends back its ``Stats``, the CPU seconds it used in the run and when it stopped.
 """
@@ -44,6 +46,7 @@ class Settings:
     timeout: float
     nice: int
     pause: float
+    warm_up: int = 0  # untimed rounds each client makes after signing in
 
 
 @dataclass
@@ -70,6 +73,8 @@ def client_process(
     except Exception as exc:  # noqa: BLE001 — the parent stops the run and says why
         results.put(("ready", client.index, f"{client.email}: {type(exc).__name__} {exc}"))
         return
+    for turn in range(settings.warm_up):  # untimed: what a server running a while has seen
+        client.work(http, client.person, Stats(), turn)
     results.put(("ready", client.index, None))
     if not go.wait(timeout=900):
         http.close()
