@@ -12,9 +12,7 @@ item, and is the reference the stored counts are tested against.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -35,7 +33,7 @@ from app.measures.periods import parse_period as parse_period
 from app.measures.periods import period_end as period_end
 from app.measures.periods import period_label as period_label
 from app.measures.periods import periods_between as periods_between
-from app.measures.sources import COUNT_NOW, Source, fixed, fixed_days
+from app.measures.sources import Source, fixed, fixed_days
 from app.measures.stored_counts import (
     count_fingerprint,
     ensure_counted,
@@ -151,33 +149,7 @@ def _unit(level: Level, team: Any) -> Any:
     return literal(0, Integer)
 
 
-def _ids(ids: Sequence[int] | None) -> tuple[int, ...] | None:
-    """Ids as a hashable, ordered tuple."""
-    return None if ids is None else tuple(sorted(set(ids)))
-
-
-_BUILT: OrderedDict[Hashable, Any] = OrderedDict()
-_BUILT_LOCK = threading.Lock()
-BUILT_QUERIES = 512
-
-
-def _built(key: Hashable, build: Callable[[], Any]) -> Any:
-    """A count query built once for its shape and run again at each moment (``COUNT_NOW``):
-    building one in SQLAlchemy costs more than PostgreSQL takes to run it."""
-    with _BUILT_LOCK:
-        query = _BUILT.get(key)
-        if query is not None:
-            _BUILT.move_to_end(key)
-            return query
-    query = build()
-    with _BUILT_LOCK:
-        _BUILT[key] = query
-        while len(_BUILT) > BUILT_QUERIES:
-            _BUILT.popitem(last=False)
-    return query
-
-
-def _rows(session: Session, query: Any, params: dict[str, Any] | None = None) -> list[CountRow]:
+def _rows(session: Session, query: Any) -> list[CountRow]:
     """Run a grouped query into count rows."""
     return [
         CountRow(
@@ -188,7 +160,7 @@ def _rows(session: Session, query: Any, params: dict[str, Any] | None = None) ->
             float(denominator),
             int(pending),
         )
-        for unit_id, week, month, numerator, denominator, pending in session.execute(query, params)
+        for unit_id, week, month, numerator, denominator, pending in session.execute(query)
     ]
 
 
@@ -270,10 +242,7 @@ def _count_now(
     live = set(starts) - set(whole)
     stored: list[Any] = []
     if whole:
-        query = _built(
-            ("stored", measure.id, level, tuple(whole), _ids(unit_ids), _ids(team_ids)),
-            lambda: _stored_query(measure, level, whole, unit_ids, team_ids),
-        )
+        query = _stored_query(measure, level, whole, unit_ids, team_ids)
         stored = list(session.execute(query).all())
         live.update(_day(row.segment_start) for row in stored if row.settled_at >= window.now)
     found: dict[tuple[int, date | None, date | None], list[float]] = {}
@@ -287,16 +256,10 @@ def _count_now(
             entry[1] += float(row.denominator)
     days = _ranges(sorted(live), window) if live else []
     if days:
-        query = _built(
-            ("live", measure.id, count_fingerprint(measure), level, window.first_day,
-             window.last_day, window.by_week, window.by_month, _ids(unit_ids), _ids(team_ids),
-             tuple(days)),
-            lambda: count_query(
-                measure, level=level, window=window, unit_ids=unit_ids, team_ids=team_ids,
-                days=days,
-            ),
-        )  # fmt: skip
-        _add(found, _rows(session, query, {COUNT_NOW: window.now}))
+        query = count_query(
+            measure, level=level, window=window, unit_ids=unit_ids, team_ids=team_ids, days=days
+        )
+        _add(found, _rows(session, query))
     rows = [
         CountRow(unit, week, month, num, den, int(pending))
         for (unit, week, month), (num, den, pending) in sorted(found.items(), key=_order)

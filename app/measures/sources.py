@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +32,6 @@ from sqlmodel import String, col
 
 from app.checklists.models import ChecklistAnswer, ChecklistInstance, InstanceStatus
 from app.core.config import get_settings
-from app.core.db import UTCDateTime
 from app.measures.catalogue import (
     BundleCount,
     ChecklistCount,
@@ -89,15 +89,6 @@ def fixed(value: Any, type_: Any) -> Any:
     return literal(value, type_, literal_execute=True)
 
 
-COUNT_NOW = "count_now"  # the one bound parameter a built count query is run again with
-
-
-def moment_of(window: Window) -> Any:
-    """The moment a window is counted at, as a named bound parameter: a built query can be run
-    again at another moment with ``{COUNT_NOW: now}`` (``aggregate``)."""
-    return bindparam(COUNT_NOW, window.now, type_=UTCDateTime)
-
-
 def fixed_list(values: Sequence[str]) -> Any:
     """Several values written into the SQL text (see ``fixed``)."""
     return bindparam(None, list(values), expanding=True, literal_execute=True)
@@ -113,7 +104,7 @@ def flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
-def done_by(instance: Any, now: Any) -> Any:
+def done_by(instance: Any, now: datetime) -> Any:
     """Completed, and entered by the moment of counting."""
     entered = func.coalesce(instance.recorded_at, instance.performed_at)
     return and_(instance.status == InstanceStatus.completed.value, entered <= now)
@@ -136,9 +127,8 @@ def _instance_detail(instance: Any) -> dict[str, Any]:
 def checklist_source(rule: ChecklistCount, window: Window) -> Source:
     """Checklist instances: decided when done, left out, or their window has closed."""
     ci: Any = aliased(ChecklistInstance, name="ci")
-    now = moment_of(window)
-    done = done_by(ci, now)
-    counted = done | (ci.window_end < now)
+    done = done_by(ci, window.now)
+    counted = done | (ci.window_end < window.now)
     if rule.numerator == "on_time":
         met = and_(done, ci.performed_at <= ci.window_end)
     elif rule.numerator == "completed":
@@ -177,9 +167,8 @@ def follow_up_source(rule: FollowUpCount, window: Window) -> Source:
     or their window has closed; not needed and cancelled ones leave the denominator."""
     fu: Any = aliased(FollowUp, name="fu")
     entered = func.coalesce(fu.recorded_at, fu.done_at)
-    now = moment_of(window)
-    done = and_(fu.status == FollowUpStatus.done.value, entered <= now)
-    counted = done | (fu.window_end < now)
+    done = and_(fu.status == FollowUpStatus.done.value, entered <= window.now)
+    counted = done | (fu.window_end < window.now)
     met = and_(done, fu.done_at <= fu.window_end)
     query = (
         sa_select()
@@ -215,7 +204,7 @@ def follow_up_source(rule: FollowUpCount, window: Window) -> Source:
 def stored_source(measure: MeasureDefinition, window: Window) -> Source:
     """Stored measure items (``item_rules``): visible, met and decided as of ``window.now``."""
     mi: Any = aliased(MeasureItem, name="mi")
-    now = moment_of(window)
+    now = window.now
     met = and_(mi.met_at.is_not(None), mi.met_at <= now)
     closed = mi.closes_at < now
     decided = or_(met, closed)
