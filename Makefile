@@ -29,7 +29,7 @@ lint: setup
 	$(BIN)/mypy app
 
 test: lint
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --durations=20 $(PYTEST_ARGS)
 
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k gettext_in:2 -k translated -k say -k N_ \
