@@ -5,10 +5,10 @@ the counted items and of ``now``. Every write that changes a team's items recoun
 groups (``stored_counts.recount``), and the transaction that does so draws a new random
 **version** for each of those teams and measures as it commits (``measure_count_version``). So
 the versions of the teams a count reads, for its measure, with the teams' organisations and
-networks, name the items it read.
-And between writes, a count changes with time only at the moments its items name (a window
-closing, an entry becoming visible): ``stored_counts.next_change`` finds the first of them at
-or after the moment of counting, so the count holds from that moment until just before it.
+networks, name the items it read. Between writes, a count changes with time only at the
+moments its items name (a window closing, an entry becoming visible):
+``stored_counts.next_change`` finds the first of them at or after the moment of counting, so
+the count holds from that moment until just before it.
 
 A count is reused when the key (database, rebuild epoch, measure and its fingerprint, level,
 window, units, and the teams with their versions) is the same and ``now`` lies in that span.
