@@ -35,8 +35,7 @@ from app.core.config import get_settings  # noqa: E402
 from app.core.db import build_engine  # noqa: E402
 from app.dashboards.comparison import comparison  # noqa: E402
 from app.dashboards.service import dashboard_measures, team_dashboard  # noqa: E402
-from app.measures.chart_data import forget_computed_charts  # noqa: E402
-from app.measures.count_cache import COUNTS  # noqa: E402
+from app.measures.chart_data import forget_kept_results  # noqa: E402
 from app.org.models import Team, User  # noqa: E402
 from app.org.scope import Viewer, resolve_viewer  # noqa: E402
 
@@ -57,13 +56,6 @@ def _viewer(session: Session, email: str) -> Viewer:
 STATEMENTS = [0]
 
 
-def forget_results() -> None:
-    """Drop the counts and chart maths this process kept: the next view counts afresh, as the
-    first view after a write to every measure does."""
-    COUNTS.clear()
-    forget_computed_charts()
-
-
 def timed(
     repeat: int, work: Callable[[], Any], fresh: bool = False
 ) -> tuple[float, float, float, float]:
@@ -74,7 +66,7 @@ def timed(
     STATEMENTS[0] = 0
     for _ in range(repeat):
         if fresh:
-            forget_results()
+            forget_kept_results()
         started, started_cpu = time.perf_counter(), time.process_time()
         work()
         times.append((time.perf_counter() - started) * 1000)

@@ -98,11 +98,9 @@ async def _measure(
     walls, cpus, statements, sql = [], [], [], []
     for _ in range(args.requests):
         if args.fresh:  # as after a write to every measure: nothing kept from the last view
-            from app.measures.chart_data import forget_computed_charts
-            from app.measures.count_cache import COUNTS
+            from app.measures.chart_data import forget_kept_results
 
-            COUNTS.clear()
-            forget_computed_charts()
+            forget_kept_results()
         counter.count, counter.seconds, counter.texts = 0, 0.0, []
         wall, cpu = time.perf_counter(), time.process_time()
         response = await get()

@@ -49,8 +49,7 @@ from app.core.heap import settle_heap  # noqa: E402
 from app.demo.seed import seed_demo  # noqa: E402
 from app.measures.aggregate import Level, count_items, count_query  # noqa: E402
 from app.measures.catalogue import ChecklistCount, MeasureDefinition, measures_in_use  # noqa: E402
-from app.measures.chart_data import forget_computed_charts  # noqa: E402
-from app.measures.count_cache import COUNTS  # noqa: E402
+from app.measures.chart_data import forget_kept_results  # noqa: E402
 from app.measures.item_store import rebuild  # noqa: E402
 from app.measures.service import combined_window, unit_series  # noqa: E402
 from app.measures.suppression import suppressed_period  # noqa: E402
@@ -119,20 +118,13 @@ def reader(session: Session) -> Viewer:
     )
 
 
-def forget_results() -> None:
-    """Drop the counts and chart maths this process kept (``count_cache``, ``chart_data``), so
-    that a run counts and computes afresh, as after a write."""
-    COUNTS.clear()
-    forget_computed_charts()
-
-
 def best_of(repeat: int, work: Callable[[], Any], fresh: bool = True) -> tuple[float, Any]:
     """The fastest of several runs (the first warms the caches), with the last result; with
     ``fresh``, each run without the counts and charts the previous one kept."""
     times, result = [], None
     for _ in range(repeat):
         if fresh:
-            forget_results()
+            forget_kept_results()
         started = time.perf_counter()
         result = work()
         times.append(time.perf_counter() - started)

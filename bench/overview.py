@@ -42,8 +42,7 @@ from app.core.db import build_engine  # noqa: E402
 from app.core.i18n import set_language  # noqa: E402
 from app.measures.aggregate import Level  # noqa: E402
 from app.measures.catalogue import measures_in_use  # noqa: E402
-from app.measures.chart_data import forget_computed_charts  # noqa: E402
-from app.measures.count_cache import COUNTS  # noqa: E402
+from app.measures.chart_data import forget_kept_results  # noqa: E402
 from app.measures.service import unit_series  # noqa: E402
 from app.org.scope import resolve_viewer  # noqa: E402
 from app.org.service import get_user_by_email  # noqa: E402
@@ -60,8 +59,7 @@ def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
     computes afresh (the counts and chart maths a worker keeps are dropped first)."""
     best, result = float("inf"), None
     for _ in range(repeat):
-        COUNTS.clear()
-        forget_computed_charts()
+        forget_kept_results()
         started = time.perf_counter()
         result = run()
         best = min(best, time.perf_counter() - started)

@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 
 from app.core.db import engine_name
 from app.measures.catalogue import MeasureDefinition
-from app.measures.count_cache import COUNTS, Counted, may_use, scope_of
+from app.measures.count_cache import COUNTS, Counted, frozen_ids, may_use, scope_of
 from app.measures.item_store import ensure_built
 from app.measures.localtime import MonthStart, WeekStart
 from app.measures.models import MeasureCount
@@ -214,8 +214,8 @@ def count_items(
             window.last_day,
             window.by_week,
             window.by_month,
-            None if unit_ids is None else tuple(sorted(set(unit_ids))),
-            None if team_ids is None else tuple(sorted(set(team_ids))),
+            frozen_ids(unit_ids),
+            frozen_ids(team_ids),
             scope.of(measure.id),
         )
         reused = COUNTS.get(key, window.now)

@@ -26,7 +26,8 @@ from app.core.i18n import _, current_language
 from app.measures.access import Unit
 from app.measures.aggregate import CountRow, Level
 from app.measures.catalogue import CHARTS_FOR_TYPE
-from app.measures.models import Annotation, PointExclusion
+from app.measures.count_cache import COUNTS
+from app.measures.models import Annotation
 from app.measures.periods import Window, period_end, period_grid, period_label, periods_between
 from app.measures.suppression import small
 
@@ -188,22 +189,6 @@ def team_annotations(
     return found
 
 
-def team_exclusions(
-    session: Session, *, team_ids: Sequence[int], measure_key: str
-) -> dict[int, dict[str, set[date]]]:
-    """Teams' excluded points of one measure: team → period type → period starts, one query."""
-    found: dict[int, dict[str, set[date]]] = {team_id: {} for team_id in team_ids}
-    if not team_ids:
-        return found
-    for point in session.exec(
-        select(PointExclusion)
-        .where(col(PointExclusion.team_id).in_(list(team_ids)))
-        .where(PointExclusion.measure_key == measure_key)
-    ).all():
-        found[point.team_id].setdefault(point.period_type, set()).add(point.period_start)
-    return found
-
-
 def build_chart(
     *,
     info: MeasureInfo,
@@ -329,8 +314,10 @@ def _series_key(series: Sequence[SeriesPoint]) -> SeriesKey:
 # The chart maths is a pure function of the series: a page opened again while its counts are
 # unchanged (and a dashboard and its exports) computes each chart once. Results are shared:
 # read-only, as ``app.charts`` documents them.
-def forget_computed_charts() -> None:
-    """Forget the chart maths kept for unchanged series (benchmarks timing a fresh count)."""
+def forget_kept_results() -> None:
+    """Forget the counts and chart maths this worker kept (``count_cache``, ``_computed``), so
+    that the next chart is counted and computed afresh (benchmarks timing a fresh view)."""
+    COUNTS.clear()
     _computed.cache_clear()
 
 

@@ -103,7 +103,7 @@ def scope_of(
 ) -> CountScope:
     """The teams a count reads, their units and versions: read once per transaction and scope."""
     memo: dict[Hashable, CountScope] = session.info.setdefault(VERSIONS, {})
-    wanted = (level, _frozen(unit_ids), _frozen(team_ids))
+    wanted = (level, frozen_ids(unit_ids), frozen_ids(team_ids))
     if wanted not in memo:
         version = MeasureCountVersion
         network = col(Organisation.network_id)
@@ -133,7 +133,7 @@ def scope_of(
     return memo[wanted]
 
 
-def _frozen(ids: Sequence[int] | None) -> tuple[int, ...] | None:
+def frozen_ids(ids: Sequence[int] | None) -> tuple[int, ...] | None:
     """Ids as a hashable, ordered tuple."""
     return None if ids is None else tuple(sorted(set(ids)))
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.audit.models import AuditAction
 from app.audit.service import record
@@ -79,19 +79,6 @@ def followed_measures(session: Session, *, team_id: int) -> list[MeasureDefiniti
     measures = measures_in_use().all()
     chosen = [m for m in measures if not m.core and (s := stored.get(m.id)) and s.followed]
     return [m for m in measures if m.core] + chosen
-
-
-def team_goals(session: Session, *, team_ids: Sequence[int], measure_id: str) -> dict[int, float]:
-    """Team id → the team's own goal line for a measure, for the teams that set one."""
-    if not team_ids:
-        return {}
-    rows = session.exec(
-        select(TeamMeasureSetting.team_id, TeamMeasureSetting.goal)
-        .where(col(TeamMeasureSetting.team_id).in_(team_ids))
-        .where(TeamMeasureSetting.measure_id == measure_id)
-        .where(col(TeamMeasureSetting.goal).is_not(None))
-    ).all()
-    return {int(team_id): float(goal) for team_id, goal in rows if goal is not None}
 
 
 def measure_settings(session: Session, *, viewer: Viewer, team_id: int) -> list[MeasureSetting]:
